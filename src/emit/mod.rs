@@ -7,6 +7,13 @@
 
 use crate::model::App;
 
+pub mod chef;
+pub mod inspec;
+pub mod packer;
+pub mod ssm;
+pub mod stepfunctions;
+pub mod terraform;
+
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
@@ -35,8 +42,12 @@ pub fn header(app: &App, comment: &str) -> String {
 /// adds it over the final bytes).
 pub fn emit_all(app: &App) -> Vec<Artifact> {
     let mut out: Vec<Artifact> = Vec::new();
-    // Emitters register here, one module per artifact kind.
-    let _ = app;
+    out.extend(packer::emit(app));
+    out.extend(chef::emit(app));
+    out.extend(terraform::emit(app));
+    out.extend(inspec::emit(app));
+    out.extend(ssm::emit(app));
+    out.extend(stepfunctions::emit(app));
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
