@@ -2,13 +2,117 @@
 //! five-stage immutable-infrastructure pipeline on AWS.
 //!
 //! Pipeline: source text -> `syntax` (AST with spans) -> `resolve` (use
-//! files, stdlib, params, env overlays, interpolation) -> `validate` (every
-//! semantic rule) -> `model` (typed, validated) -> `emit` (artifacts).
-//! Diagnostics accumulate across phases; only emission stops on errors.
-//! The library never touches the disk or network except through the
-//! `Loader` the caller passes (and `deploy`, behind its cargo feature).
+//! files, stdlib, params) -> `validate` (env overlays, interpolation,
+//! every semantic rule) -> `model` (typed, validated) -> `emit`
+//! (artifacts). Diagnostics accumulate across phases; only emission stops
+//! on errors. The library never touches the disk except through the
+//! `Loader` the caller passes, and the network only in `deploy`, behind
+//! its cargo feature.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "deploy")]
+pub mod deploy;
+pub mod diagnostics;
 pub mod emit;
 pub mod model;
+pub mod resolve;
+pub mod source;
+pub mod syntax;
+pub mod validate;
+
+use diagnostics::{Code, Diagnostic, Diagnostics};
+use model::App;
+use resolve::Loader;
+use source::SourceMap;
+
+/// Which envs a compilation returns models for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Envs {
+    /// The app without overlays (env `default`).
+    Default,
+    /// One env by name (`default` = no overlay).
+    Named(String),
+    /// The default and every declared env.
+    All,
+}
+
+/// The result of checking or compiling a spec.
+#[derive(Debug)]
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// Sorted by file and position; duplicates (found in several envs) once.
+    pub diagnostics: Vec<Diagnostic>,
+    /// One model per selected env; empty when there are errors.
+    pub apps: Vec<App>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity() == diagnostics::Severity::Error)
+    }
+}
+
+/// Checks and lowers a spec. The default and every env are always
+/// validated (an error in any env is an error of the spec); models are
+/// returned for `envs` only, and only when there is no error at all.
+/// `require_app`: a file without `app` is an error (build, deploy) or
+/// fine (check, for library files).
+pub fn compile(root: &str, loader: &dyn Loader, envs: &Envs, sets: &[(String, String)], require_app: bool) -> Compilation {
+    let mut diags = Diagnostics::default();
+    let prog = resolve::load(root, loader, sets, &mut diags);
+    validate::program_warnings(&prog, &mut diags);
+    let mut apps = Vec::new();
+    match &prog.app {
+        None => {
+            if require_app && !diags.has_errors() {
+                diags.push(
+                    Diagnostic::new(Code::NoApp, format!("`{}` defines no app", prog.root_file_name))
+                        .help("add `app NAME { region = \"...\" account = \"...\" service { port = 8080 } }`"),
+                );
+            }
+        }
+        Some(app) => {
+            let declared: Vec<String> = validate::envs(app, &mut Diagnostics::default()).iter().map(|(l, _)| l.name.clone()).collect();
+            let mut all: Vec<Option<String>> = vec![None];
+            all.extend(declared.iter().cloned().map(Some));
+            if let Envs::Named(n) = envs {
+                if n != validate::DEFAULT_ENV && !declared.contains(n) {
+                    all.push(Some(n.clone()));
+                }
+            }
+            for env in &all {
+                let wanted = match envs {
+                    Envs::Default => env.is_none(),
+                    Envs::All => true,
+                    Envs::Named(n) if n == validate::DEFAULT_ENV => env.is_none(),
+                    Envs::Named(n) => env.as_deref() == Some(n.as_str()),
+                };
+                if let Some(model) = validate::lower(&prog, env.as_deref(), &mut diags) {
+                    if wanted {
+                        apps.push(model);
+                    }
+                }
+            }
+        }
+    }
+    if diags.has_errors() {
+        apps.clear();
+    }
+    Compilation { sources: prog.sources, diagnostics: diags.into_sorted(), apps }
+}
+
+/// Compiles a spec file from disk for one env (`None` = default); Err holds
+/// the rendered diagnostics. A convenience for tests and tools.
+pub fn compile_file(path: &std::path::Path, env: Option<&str>, sets: &[(String, String)]) -> Result<App, String> {
+    let envs = match env {
+        Some(e) => Envs::Named(e.to_string()),
+        None => Envs::Default,
+    };
+    let c = compile(&path.to_string_lossy(), &resolve::FsLoader, &envs, sets, true);
+    if c.has_errors() {
+        let style = diagnostics::render::Style { color: false, width: 100 };
+        return Err(c.diagnostics.iter().map(|d| diagnostics::render::human(d, &c.sources, style)).collect());
+    }
+    c.apps.into_iter().next().ok_or_else(|| "no app".to_string())
+}

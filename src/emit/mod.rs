@@ -51,3 +51,58 @@ pub fn emit_all(app: &App) -> Vec<Artifact> {
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
+
+/// `manifest.json`: compiler version, source hash, and every artifact's
+/// path, size and sha256, sorted by path.
+pub fn manifest(app: &App, artifacts: &[Artifact]) -> Artifact {
+    use sha2::{Digest, Sha256};
+    #[derive(serde::Serialize)]
+    struct Entry<'a> {
+        path: &'a str,
+        bytes: usize,
+        sha256: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Source<'a> {
+        file: &'a str,
+        sha256: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Manifest<'a> {
+        generated_by: String,
+        app: &'a str,
+        env: &'a str,
+        version: &'a str,
+        source: Source<'a>,
+        artifacts: Vec<Entry<'a>>,
+    }
+    let mut entries: Vec<Entry> = artifacts
+        .iter()
+        .map(|a| Entry {
+            path: &a.path,
+            bytes: a.contents.len(),
+            sha256: Sha256::digest(a.contents.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+        })
+        .collect();
+    entries.sort_by(|a, b| a.path.cmp(b.path));
+    let m = Manifest {
+        generated_by: format!("paasc {}", env!("CARGO_PKG_VERSION")),
+        app: &app.name,
+        env: &app.env,
+        version: &app.version,
+        source: Source { file: &app.source.file_name, sha256: &app.source.sha256 },
+        artifacts: entries,
+    };
+    let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();
+    text.push('\n');
+    Artifact::new("manifest.json", text)
+}
+
+/// Every artifact of one app/env plus its manifest, sorted by path.
+pub fn build(app: &App) -> Vec<Artifact> {
+    let mut out = emit_all(app);
+    let m = manifest(app, &out);
+    out.push(m);
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}

@@ -1,0 +1,27 @@
+//! `paasc check FILE [--env NAME]`: every diagnostic, nothing written.
+
+use super::output::{readable, report};
+use super::SpecArgs;
+use paasc::resolve::FsLoader;
+use paasc::Envs;
+use std::process::ExitCode;
+
+pub fn run(args: &SpecArgs, env: Option<&str>) -> ExitCode {
+    let root = match readable(args) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let envs = match env {
+        Some(e) => Envs::Named(e.to_string()),
+        None => Envs::All,
+    };
+    let c = paasc::compile(&root, &FsLoader, &envs, &args.sets, false);
+    if report(&c, args) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,99 @@
+//! Command-line front end: argument parsing, file I/O, output, exit codes.
+//!
+//! Exit codes: 0 clean or warnings only; 1 errors in the spec (or warnings
+//! with `--deny-warnings`); 2 usage or I/O errors.
+
+mod build;
+mod check;
+mod explain;
+mod output;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "paasc", version, about = "Compiles an app spec into every artifact of an immutable-infrastructure pipeline on AWS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MessageFormat {
+    /// Graphical reports on stderr.
+    Human,
+    /// One JSON object per diagnostic per line, on stdout.
+    Json,
+}
+
+/// Options shared by the commands that compile a spec.
+#[derive(clap::Args, Debug)]
+pub struct SpecArgs {
+    /// The spec file (`app.paas`).
+    pub file: std::path::PathBuf,
+    /// Override a `param`: `--set name=value` (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    pub sets: Vec<(String, String)>,
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
+    /// Treat warnings as errors (exit 1).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+fn parse_set(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got `{s}`")),
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a spec and report every problem (default env and every env).
+    Check {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Check only this env (default: the app and every env overlay).
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Compile a spec and write every artifact to DIR/<app>/<env>/.
+    Build {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Build this env (default: no overlay, written as `default`).
+        #[arg(long, conflicts_with = "all_envs")]
+        env: Option<String>,
+        /// Build the default and every declared env.
+        #[arg(long)]
+        all_envs: bool,
+        /// Output directory.
+        #[arg(short = 'o', long = "out", default_value = "out")]
+        out: std::path::PathBuf,
+    },
+    /// Explain a diagnostic code, e.g. `paasc explain E0313`.
+    Explain {
+        /// The code: `paas::E0313`, `E0313` or `e0313`; `--list` for all.
+        code: Option<String>,
+        /// List every code with its title.
+        #[arg(long)]
+        list: bool,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Check { spec, env } => check::run(&spec, env.as_deref()),
+        Command::Build { spec, env, all_envs, out } => build::run(&spec, env.as_deref(), all_envs, &out),
+        Command::Explain { code, list } => explain::run(code.as_deref(), list),
+    }
+}

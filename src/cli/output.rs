@@ -1,0 +1,55 @@
+//! Printing diagnostics and choosing the exit code.
+
+use super::{MessageFormat, SpecArgs};
+use paasc::diagnostics::render::{human, json_line, Style};
+use paasc::diagnostics::Severity;
+use paasc::Compilation;
+use std::io::{IsTerminal, Write};
+
+/// Prints every diagnostic; returns true when the run must fail (errors, or
+/// warnings under `--deny-warnings`).
+pub fn report(c: &Compilation, args: &SpecArgs) -> bool {
+    let errors = c.diagnostics.iter().filter(|d| d.severity() == Severity::Error).count();
+    let warnings = c.diagnostics.len() - errors;
+    match args.message_format {
+        MessageFormat::Json => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            for d in &c.diagnostics {
+                let _ = writeln!(out, "{}", json_line(d, &c.sources));
+            }
+        }
+        MessageFormat::Human => {
+            let stderr = std::io::stderr();
+            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let style = Style { color, width: 100 };
+            let mut err = stderr.lock();
+            for d in &c.diagnostics {
+                let _ = write!(err, "{}", human(d, &c.sources, style));
+            }
+            if errors + warnings > 0 {
+                let _ = writeln!(err, "{}: {}", args.file.display(), summary(errors, warnings));
+            }
+        }
+    }
+    errors > 0 || (args.deny_warnings && warnings > 0)
+}
+
+fn summary(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, w) => plural(w, "warning"),
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{} and {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Reads the root file up front so a missing file is an I/O error (exit 2),
+/// not a diagnostic about the spec.
+pub fn readable(args: &SpecArgs) -> Result<String, String> {
+    match std::fs::metadata(&args.file) {
+        Ok(m) if m.is_file() => Ok(args.file.to_string_lossy().into_owned()),
+        Ok(_) => Err(format!("error: `{}` is not a file", args.file.display())),
+        Err(e) => Err(format!("error: cannot read `{}`: {e}", args.file.display())),
+    }
+}
