@@ -1,8 +1,688 @@
-//! Placeholder until this emitter lands; returns no artifacts.
+//! Packer HCL2 template for the Bakery stage.
+//!
+//! Input: one `model::App`. Output: `packer/image.pkr.hcl` (variables,
+//! locals, one `amazon-ebs` source, the build with its provisioners) and
+//! `packer/plugins.pkr.hcl` (only `packer { required_plugins { ... } }`,
+//! which Packer 1.6.6 rejects, so the main template stays valid there).
+//!
+//! Invariants:
+//! - Built with the `hcl` crate's builders only; user strings are
+//!   `Expression::String`, which the formatter escapes (`${` -> `$${`,
+//!   `%{` -> `%%{`, quotes, control characters). Template literals (which the
+//!   formatter does not quote-escape) are only ever fixed text or names the
+//!   model restricts to `[a-z0-9-]`.
+//! - The output is what `packer fmt` would write: [`align_assignments`] pads
+//!   keys the way hclwrite does, because the `hcl` formatter does not.
+//! - Nothing depends on the compiler's clock: the AMI's timestamp is a Packer
+//!   `locals` expression (or the `build_timestamp` variable).
+//! - The builder has no SSH ingress: the SSH communicator runs through AWS
+//!   Session Manager with a temporary instance profile (Packer then skips the
+//!   port-22 rule of its temporary security group), and Packer's temporary
+//!   key pair is deleted at the end (`ssh_keypair_name` is never set).
+//! - The AMI is encrypted with the app's key (never the AWS default key,
+//!   which cannot be shared across accounts).
 
-use super::Artifact;
-use crate::model::App;
+use super::{header, Artifact};
+use crate::model::{App, Kms};
+use hcl::expr::{
+    BinaryOp, BinaryOperator, Conditional, Expression, FuncCall, Object, ObjectKey, TemplateExpr,
+    Traversal, Variable,
+};
+use hcl::template::Template;
+use hcl::{Block, Body};
 
-pub fn emit(_app: &App) -> Vec<Artifact> {
-    Vec::new()
+/// Packer variables the pipeline may set with `-var name=value` at bake time.
+/// The SSM bake document and the docs use these names.
+pub const VAR_VERSION: &str = "version";
+/// AMI id that replaces the `source_ami_filter` lookup when not empty.
+pub const VAR_SOURCE_AMI: &str = "source_ami";
+/// Subnet of the temporary builder instance (`""`: the default VPC's).
+pub const VAR_SUBNET_ID: &str = "subnet_id";
+/// Overrides the AMI name's timestamp (`""`: the time of the build).
+pub const VAR_BUILD_TIMESTAMP: &str = "build_timestamp";
+/// The root device of the base image (the launch mapping resizes it).
+pub const VAR_ROOT_DEVICE_NAME: &str = "root_device_name";
+/// Cinc Client version given to the omnitruck installer (`18`, `18.4.12`).
+pub const VAR_CINC_VERSION: &str = "cinc_version";
+/// Only declared for `Kms::Managed`: the key the Terraform module created;
+/// it has no default, so a bake without it fails instead of silently using
+/// the AWS default key.
+pub const VAR_KMS_KEY_ID: &str = "kms_key_id";
+
+/// The file the `manifest` post-processor writes in Packer's working
+/// directory; the bake stage reads the AMI id from its last build's
+/// `artifact_id` (`<region>:<ami-id>`).
+pub const MANIFEST_FILE: &str = "packer-manifest.json";
+
+/// Where the provisioners stage files on the builder (removed at the end).
+const STAGING: &str = "/tmp/paasc";
+/// The uploaded `chef/` directory (node JSON, roles, vendored cookbooks).
+const CHEF_DIR: &str = "/tmp/paasc/chef";
+/// CloudWatch agent configuration written by the bake.
+const CW_CONFIG: &str = "/opt/aws/amazon-cloudwatch-agent/etc/paasc.json";
+/// Amazon plugin release that knows every attribute the template uses
+/// (`metadata_options` needs a plugin-era Packer).
+const AMAZON_PLUGIN_VERSION: &str = ">= 1.2.0";
+const DEFAULT_CINC_VERSION: &str = "18";
+
+pub fn emit(app: &App) -> Vec<Artifact> {
+    vec![
+        Artifact::new("packer/image.pkr.hcl", render(app, &image_body(app))),
+        Artifact::new("packer/plugins.pkr.hcl", render(app, &plugins_body())),
+    ]
+}
+
+/// Whether the template declares the pipeline-supplied `kms_key_id` variable.
+pub fn needs_kms_variable(app: &App) -> bool {
+    matches!(app.kms, Kms::Managed)
+}
+
+/// The source block's name: the build is `amazon-ebs.<app>` in Packer's output.
+pub fn source_name(app: &App) -> String {
+    app.name.clone()
+}
+
+/// The base image's root device. `base` definitions do not carry it, so it
+/// follows the platform's official AMIs (overridable at bake time).
+pub fn root_device_name(platform: &str) -> &'static str {
+    match platform {
+        "amazon" | "debian" => "/dev/xvda",
+        _ => "/dev/sda1",
+    }
+}
+
+fn render(app: &App, body: &Body) -> String {
+    let text = match hcl::format::to_string(body) {
+        Ok(text) => text,
+        // Formatting into memory cannot fail; keep the emitter total anyway
+        // and produce a file that `packer validate` rejects loudly.
+        Err(err) => format!("# paasc: failed to format the template: {err}\nerror\n"),
+    };
+    let mut out = header(app, "#");
+    out.push_str(align_assignments(&text).trim_end());
+    out.push('\n');
+    out
+}
+
+fn plugins_body() -> Body {
+    let mut amazon: Object<ObjectKey, Expression> = Object::new();
+    amazon.insert(key("source"), s("github.com/hashicorp/amazon"));
+    amazon.insert(key("version"), s(AMAZON_PLUGIN_VERSION));
+    Body::builder()
+        .add_block(
+            Block::builder("packer")
+                .add_block(
+                    Block::builder("required_plugins")
+                        .add_attribute(("amazon", Expression::Object(amazon)))
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+}
+
+fn image_body(app: &App) -> Body {
+    let mut body = Body::builder();
+    for block in variables(app) {
+        body = body.add_block(block);
+    }
+    body.add_block(locals())
+        .add_block(source(app))
+        .add_block(build(app))
+        .build()
+}
+
+fn variables(app: &App) -> Vec<Block> {
+    let subnet = app.network.subnets.first().cloned().unwrap_or_default();
+    let mut vars = vec![
+        string_var(
+            VAR_VERSION,
+            &app.version,
+            "App version baked into the AMI name and tags",
+        ),
+        string_var(
+            VAR_SOURCE_AMI,
+            "",
+            "AMI id to start from instead of the base image lookup (empty: look it up)",
+        ),
+        string_var(
+            VAR_SUBNET_ID,
+            &subnet,
+            "Subnet of the temporary builder instance (empty: the default VPC)",
+        ),
+        string_var(
+            VAR_BUILD_TIMESTAMP,
+            "",
+            "Timestamp in the AMI name (empty: the time of the build)",
+        ),
+        string_var(
+            VAR_ROOT_DEVICE_NAME,
+            root_device_name(&app.image.base.platform),
+            "Root device of the base image",
+        ),
+        string_var(
+            VAR_CINC_VERSION,
+            DEFAULT_CINC_VERSION,
+            "Cinc Client version to install",
+        ),
+    ];
+    if needs_kms_variable(app) {
+        vars.push(kms_var());
+    }
+    vars
+}
+
+fn string_var(name: &str, default: &str, description: &str) -> Block {
+    Block::builder("variable")
+        .add_label(name)
+        .add_attribute(("type", Variable::unchecked("string")))
+        .add_attribute(("default", s(default)))
+        .add_attribute(("description", s(description)))
+        .build()
+}
+
+/// The pipeline-supplied key for `Kms::Managed`: no default, and a
+/// validation that refuses anything but a customer-managed alias or ARN (the
+/// AWS default key `alias/aws/ebs` cannot be shared across accounts).
+/// `regex_replace` is used because Packer 1.6.6 has no `regex`.
+fn kms_var() -> Block {
+    let kms = var(VAR_KMS_KEY_ID);
+    let not_empty = BinaryOp::new(kms.clone(), BinaryOperator::NotEq, s(""));
+    let not_default = BinaryOp::new(kms.clone(), BinaryOperator::NotEq, s("alias/aws/ebs"));
+    let shape = FuncCall::builder("regex_replace")
+        .arg(kms)
+        .arg(s("^(alias/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+)$"))
+        .arg(s(""))
+        .build();
+    let well_formed = BinaryOp::new(shape, BinaryOperator::Eq, s(""));
+    let condition = BinaryOp::new(
+        BinaryOp::new(not_empty, BinaryOperator::And, not_default),
+        BinaryOperator::And,
+        well_formed,
+    );
+    Block::builder("variable")
+        .add_label(VAR_KMS_KEY_ID)
+        .add_attribute(("type", Variable::unchecked("string")))
+        .add_attribute(("description", s("Customer-managed KMS key (alias or ARN) that encrypts the AMI; supplied by the pipeline")))
+        .add_block(
+            Block::builder("validation")
+                .add_attribute(("condition", condition))
+                .add_attribute(("error_message", s("The kms_key_id must be a customer-managed KMS key alias or ARN, not the AWS default key.")))
+                .build(),
+        )
+        .build()
+}
+
+fn locals() -> Block {
+    let timestamp = Conditional::new(
+        BinaryOp::new(var(VAR_BUILD_TIMESTAMP), BinaryOperator::NotEq, s("")),
+        var(VAR_BUILD_TIMESTAMP),
+        FuncCall::builder("formatdate")
+            .arg(s("YYYYMMDDhhmmss"))
+            .arg(FuncCall::new("timestamp"))
+            .build(),
+    );
+    // AMI names allow only `[A-Za-z0-9()./_ '@-]`; versions may hold `+`.
+    let ami_version = FuncCall::builder("regex_replace")
+        .arg(var(VAR_VERSION))
+        .arg(s("[^A-Za-z0-9._-]"))
+        .arg(s("-"))
+        .build();
+    Block::builder("locals")
+        .add_attribute(("build_timestamp", timestamp))
+        .add_attribute(("ami_version", ami_version))
+        .build()
+}
+
+fn kms_key(app: &App) -> Expression {
+    match &app.kms {
+        Kms::Alias(alias) => s(alias),
+        Kms::KeyArn(arn) => s(arn),
+        Kms::Managed => var(VAR_KMS_KEY_ID),
+    }
+}
+
+fn tags(app: &App) -> Expression {
+    let mut tags: Object<ObjectKey, Expression> = Object::new();
+    // Derived tags win over spec tags of the same key: they are facts.
+    for (k, v) in &app.tags {
+        if !["app", "env", "team", "version"].contains(&k.as_str()) {
+            tags.insert(key(k), s(v));
+        }
+    }
+    tags.insert(key("app"), s(&app.name));
+    tags.insert(key("env"), s(&app.env));
+    tags.insert(key("team"), s(&app.team));
+    tags.insert(key("version"), var(VAR_VERSION));
+    Expression::Object(tags)
+}
+
+fn source(app: &App) -> Block {
+    let base = &app.image.base;
+    let mut filters: Object<ObjectKey, Expression> = Object::new();
+    filters.insert(key("name"), s(&base.filter));
+    filters.insert(key("root-device-type"), s("ebs"));
+    filters.insert(key("virtualization-type"), s("hvm"));
+    // The filter only applies when no explicit source AMI is given: Packer
+    // prefers the filter over `source_ami` when both are set.
+    let use_filter = Conditional::new(
+        BinaryOp::new(var(VAR_SOURCE_AMI), BinaryOperator::Eq, s("")),
+        Expression::Array(vec![s(&base.name)]),
+        Expression::Array(vec![]),
+    );
+    let ami_filter = Block::builder("dynamic")
+        .add_label("source_ami_filter")
+        .add_attribute(("for_each", use_filter))
+        .add_block(
+            Block::builder("content")
+                .add_attribute(("filters", Expression::Object(filters)))
+                .add_attribute(("owners", Expression::Array(vec![s(&base.owner)])))
+                .add_attribute(("most_recent", true))
+                .build(),
+        )
+        .build();
+    let ami_name = template(&[
+        Part::Lit(&app.name),
+        Part::Lit("-"),
+        Part::Expr(local("ami_version")),
+        Part::Lit("-"),
+        Part::Expr(local("build_timestamp")),
+    ]);
+    let description = template(&[
+        Part::Lit(&app.name),
+        Part::Lit(" "),
+        Part::Expr(var(VAR_VERSION)),
+        Part::Lit(" ("),
+        Part::Lit(&app.env),
+        Part::Lit(") baked by paasc"),
+    ]);
+    let root_volume = Block::builder("launch_block_device_mappings")
+        .add_attribute(("device_name", var(VAR_ROOT_DEVICE_NAME)))
+        .add_attribute(("volume_size", app.image.volume_gib))
+        .add_attribute(("volume_type", s("gp3")))
+        // gp3 baseline; Packer requires both for gp3 mappings.
+        .add_attribute(("iops", 3000))
+        .add_attribute(("throughput", 125))
+        .add_attribute(("encrypted", true))
+        .add_attribute(("kms_key_id", kms_key(app)))
+        .add_attribute(("delete_on_termination", true))
+        .build();
+    Block::builder("source")
+        .add_label("amazon-ebs")
+        .add_label(source_name(app))
+        .add_attribute(("region", s(&app.region)))
+        .add_attribute(("instance_type", s(&app.image.instance)))
+        .add_attribute(("source_ami", var(VAR_SOURCE_AMI)))
+        .add_block(ami_filter)
+        .add_attribute(("subnet_id", var(VAR_SUBNET_ID)))
+        .add_attribute(("communicator", s("ssh")))
+        .add_attribute(("ssh_username", s(&base.user)))
+        .add_attribute(("ssh_interface", s("session_manager")))
+        .add_attribute(("ssh_clear_authorized_keys", true))
+        .add_block(instance_profile_policy())
+        .add_block(
+            Block::builder("metadata_options")
+                .add_attribute(("http_endpoint", s("enabled")))
+                .add_attribute(("http_tokens", s("required")))
+                .add_attribute(("http_put_response_hop_limit", 1))
+                .build(),
+        )
+        .add_attribute(("ami_name", ami_name))
+        .add_attribute(("ami_description", description))
+        .add_attribute((
+            "ami_users",
+            Expression::Array(app.ami_users().iter().map(|a| s(a)).collect()),
+        ))
+        .add_attribute(("encrypt_boot", true))
+        .add_attribute(("kms_key_id", kms_key(app)))
+        .add_block(root_volume)
+        .add_attribute(("tags", tags(app)))
+        .add_attribute(("run_tags", tags(app)))
+        .add_attribute(("snapshot_tags", tags(app)))
+        .build()
+}
+
+/// What the SSM agent on the builder needs for Session Manager, nothing
+/// more (these actions take no resource-level permissions).
+fn instance_profile_policy() -> Block {
+    let actions = [
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ];
+    Block::builder("temporary_iam_instance_profile_policy_document")
+        .add_attribute(("Version", s("2012-10-17")))
+        .add_block(
+            Block::builder("Statement")
+                .add_attribute(("Effect", s("Allow")))
+                .add_attribute((
+                    "Action",
+                    Expression::Array(actions.iter().map(|a| s(a)).collect()),
+                ))
+                .add_attribute(("Resource", Expression::Array(vec![s("*")])))
+                .build(),
+        )
+        .build()
+}
+
+fn build(app: &App) -> Block {
+    let source_ref = format!("source.amazon-ebs.{}", source_name(app));
+    let upload = Block::builder("provisioner")
+        .add_label("file")
+        .add_attribute((
+            "source",
+            template(&[Part::Expr(path_root()), Part::Lit("/../chef")]),
+        ))
+        .add_attribute(("destination", s(STAGING)))
+        .build();
+    let manifest = Block::builder("post-processor")
+        .add_label("manifest")
+        .add_attribute(("output", s(MANIFEST_FILE)))
+        .add_attribute(("strip_path", true))
+        .build();
+    Block::builder("build")
+        .add_attribute(("sources", Expression::Array(vec![s(&source_ref)])))
+        // As the login user, so the upload below can write into it.
+        .add_block(
+            Block::builder("provisioner")
+                .add_label("shell")
+                .add_attribute(("inline", lines(&[&format!("install -d -m 0700 {STAGING}")])))
+                .build(),
+        )
+        .add_block(upload)
+        .add_block(root_shell(chef_commands(), true))
+        .add_block(root_shell(cloudwatch_commands(app), false))
+        .add_block(root_shell(cleanup_commands(), false))
+        .add_block(manifest)
+        .build()
+}
+
+/// A shell provisioner whose inline script runs as root with `-eux`.
+fn root_shell(commands: Vec<String>, with_cinc_version: bool) -> Block {
+    let mut block = Block::builder("provisioner")
+        .add_label("shell")
+        .add_attribute(("inline_shebang", s("/bin/sh -eux")))
+        .add_attribute((
+            "execute_command",
+            s("chmod +x {{ .Path }}; sudo env {{ .Vars }} {{ .Path }}"),
+        ));
+    if with_cinc_version {
+        let env = template(&[
+            Part::Lit("CINC_VERSION="),
+            Part::Expr(var(VAR_CINC_VERSION)),
+        ]);
+        block = block.add_attribute(("environment_vars", Expression::Array(vec![env])));
+    }
+    let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
+    block.add_attribute(("inline", lines(&refs))).build()
+}
+
+/// Install Cinc Client (the free Chef Infra build: no licence to accept,
+/// nothing interactive) and converge the run list in local mode.
+fn chef_commands() -> Vec<String> {
+    vec![
+        format!("curl -fsSL https://omnitruck.cinc.sh/install.sh -o {STAGING}/install-cinc.sh"),
+        format!("sh {STAGING}/install-cinc.sh -v \"$CINC_VERSION\""),
+        format!(
+            "cinc-client --local-mode --no-color --log_level info --config-option chef_repo_path={CHEF_DIR} --config-option file_cache_path={STAGING}/cache --json-attributes {CHEF_DIR}/node.json"
+        ),
+    ]
+}
+
+/// Install the CloudWatch agent, configure it to ship the OS logs to the
+/// app's log group, and enable it for boot. It is not started here: the
+/// builder's own logs do not belong in the app's log group.
+fn cloudwatch_commands(app: &App) -> Vec<String> {
+    let platform = app.image.base.platform.as_str();
+    let region = &app.region;
+    let bucket = format!("https://amazoncloudwatch-agent-{region}.s3.{region}.amazonaws.com");
+    let mut cmds = match platform {
+        "amazon" => vec!["yum install -y amazon-cloudwatch-agent".to_string()],
+        "ubuntu" | "debian" => vec![
+            format!(
+                "curl -fsSL -o {STAGING}/amazon-cloudwatch-agent.deb {bucket}/{platform}/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"
+            ),
+            format!("dpkg -i -E {STAGING}/amazon-cloudwatch-agent.deb"),
+        ],
+        _ => {
+            let dir = if platform == "suse" { "suse" } else { "redhat" };
+            vec![
+                "case \"$(uname -m)\" in aarch64) CW_ARCH=arm64 ;; *) CW_ARCH=amd64 ;; esac".to_string(),
+                format!("curl -fsSL -o {STAGING}/amazon-cloudwatch-agent.rpm {bucket}/{dir}/$CW_ARCH/latest/amazon-cloudwatch-agent.rpm"),
+                format!("rpm -U --replacepkgs {STAGING}/amazon-cloudwatch-agent.rpm"),
+            ]
+        }
+    };
+    // A quoted heredoc: the shell expands nothing inside the JSON.
+    cmds.push(format!(
+        "cat > {CW_CONFIG} <<'PAASC_CWAGENT_CONFIG'\n{}\nPAASC_CWAGENT_CONFIG",
+        cloudwatch_config(app)
+    ));
+    cmds.push(format!(
+        "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -c file:{CW_CONFIG}"
+    ));
+    cmds.push("systemctl enable amazon-cloudwatch-agent".to_string());
+    cmds
+}
+
+/// The agent's configuration (compact JSON): OS logs to `app.log_group()`,
+/// one stream per instance and file (`{instance_id}` is the agent's own
+/// placeholder).
+pub fn cloudwatch_config(app: &App) -> String {
+    let system_log = match app.image.base.platform.as_str() {
+        "ubuntu" | "debian" => "/var/log/syslog",
+        _ => "/var/log/messages",
+    };
+    let group = app.log_group();
+    let files: Vec<serde_json::Value> = [
+        ("/var/log/cloud-init-output.log", "cloud-init-output"),
+        (system_log, "system"),
+        ("/var/log/audit/audit.log", "audit"),
+    ]
+    .iter()
+    .map(|(path, stream)| {
+        serde_json::json!({
+            "file_path": path,
+            "log_group_name": group,
+            "log_stream_name": format!("{{instance_id}}/{stream}"),
+        })
+    })
+    .collect();
+    let config = serde_json::json!({
+        "agent": { "run_as_user": "root" },
+        "logs": { "logs_collected": { "files": { "collect_list": files } } },
+    });
+    config.to_string()
+}
+
+/// Remove what must not be baked into the image: staging files, the Chef
+/// client's caches and state, SSH host keys (regenerated per instance on
+/// first boot) and every authorized key.
+fn cleanup_commands() -> Vec<String> {
+    vec![
+        format!("rm -rf {STAGING} /var/chef /var/cinc /etc/chef /etc/cinc /root/.chef /root/.cinc"),
+        "rm -f /etc/ssh/ssh_host_*".to_string(),
+        "rm -f /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys".to_string(),
+        "rm -f /root/.bash_history /home/*/.bash_history".to_string(),
+    ]
+}
+
+fn lines(commands: &[&str]) -> Expression {
+    Expression::Array(commands.iter().map(|c| s(c)).collect())
+}
+
+fn s(text: &str) -> Expression {
+    Expression::String(text.to_string())
+}
+
+fn key(name: &str) -> ObjectKey {
+    ObjectKey::Expression(Expression::String(name.to_string()))
+}
+
+fn var(name: &str) -> Expression {
+    Traversal::builder(Variable::unchecked("var"))
+        .attr(name)
+        .build()
+        .into()
+}
+
+fn local(name: &str) -> Expression {
+    Traversal::builder(Variable::unchecked("local"))
+        .attr(name)
+        .build()
+        .into()
+}
+
+fn path_root() -> Expression {
+    Traversal::builder(Variable::unchecked("path"))
+        .attr("root")
+        .build()
+        .into()
+}
+
+enum Part<'a> {
+    /// Fixed text or a model name restricted to `[a-z0-9-]`: the formatter
+    /// escapes template markers in literals but not quotes or backslashes.
+    Lit(&'a str),
+    Expr(Expression),
+}
+
+/// A quoted template string (`"shop-${var.version}"`) built from parts.
+fn template(parts: &[Part<'_>]) -> Expression {
+    let mut tpl = Template::new();
+    for part in parts {
+        tpl = match part {
+            Part::Lit(text) => tpl.add_literal(text.replace(['"', '\\'], "_")),
+            Part::Expr(expr) => tpl.add_interpolation(expr.clone()),
+        };
+    }
+    Expression::from(TemplateExpr::QuotedString(tpl.to_string()))
+}
+
+/// Pads attribute keys so `=` signs line up the way `packer fmt` (hclwrite)
+/// does: within a run of consecutive single-line `key = value` lines; a line
+/// that opens a multi-line value (`key = {`), a block, a closing brace or a
+/// blank line ends the run and is left alone.
+pub(crate) fn align_assignments(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let parsed: Vec<Option<(usize, usize)>> = lines.iter().map(|l| assignment(l)).collect();
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut i = 0;
+    while i < lines.len() {
+        let Some((indent, _)) = parsed[i] else {
+            out.push_str(lines[i]);
+            out.push('\n');
+            i += 1;
+            continue;
+        };
+        let mut end = i;
+        while end < lines.len() && matches!(parsed[end], Some((ind, _)) if ind == indent) {
+            end += 1;
+        }
+        let width = (i..end)
+            .filter_map(|j| parsed[j].map(|(_, key_end)| lines[j][indent..key_end].chars().count()))
+            .max()
+            .unwrap_or(0);
+        for j in i..end {
+            if let Some((_, key_end)) = parsed[j] {
+                let line = lines[j];
+                let key_width = line[indent..key_end].chars().count();
+                out.push_str(&line[..key_end]);
+                out.push_str(&" ".repeat(width - key_width));
+                out.push_str(&line[key_end..]);
+                out.push('\n');
+            }
+        }
+        i = end;
+    }
+    out
+}
+
+/// For a single-line `key = value` line: (indent in bytes, end of key in bytes).
+fn assignment(line: &str) -> Option<(usize, usize)> {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[indent..];
+    let key_len = if let Some(quoted) = rest.strip_prefix('"') {
+        let mut escaped = false;
+        let mut close = None;
+        for (pos, c) in quoted.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    close = Some(pos);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        close? + 2
+    } else {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?
+    };
+    if key_len == 0 || !rest[key_len..].starts_with(" = ") {
+        return None;
+    }
+    if rest.ends_with('{') || rest.ends_with('[') || rest.ends_with('(') {
+        return None;
+    }
+    Some((indent, indent + key_len))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::model::sample;
+
+    fn image(app: &App) -> String {
+        emit(app)
+            .into_iter()
+            .find(|a| a.path == "packer/image.pkr.hcl")
+            .unwrap()
+            .contents
+    }
+
+    #[test]
+    fn starts_with_header_and_is_deterministic() {
+        let app = sample::shop_prod();
+        let a = emit(&app);
+        assert_eq!(a, emit(&app));
+        for artifact in &a {
+            assert!(
+                artifact.contents.starts_with(&header(&app, "#")),
+                "{}",
+                artifact.path
+            );
+            assert!(artifact.contents.ends_with("}\n"), "{}", artifact.path);
+        }
+    }
+
+    #[test]
+    fn aligns_like_hclwrite() {
+        let input = "a {\n  x = 1\n  long_name = 2\n  tags = {\n    \"k\" = \"v\"\n    \"longer\" = 1\n  }\n  y = [\"a\"]\n\n  z = 3\n}\n";
+        let want = "a {\n  x         = 1\n  long_name = 2\n  tags = {\n    \"k\"      = \"v\"\n    \"longer\" = 1\n  }\n  y = [\"a\"]\n\n  z = 3\n}\n";
+        assert_eq!(align_assignments(input), want);
+    }
+
+    #[test]
+    fn managed_kms_is_a_required_variable() {
+        let text = image(&sample::minimal());
+        assert!(text.contains("variable \"kms_key_id\""));
+        assert!(text.contains("kms_key_id            = var.kms_key_id"));
+        let text = image(&sample::shop_prod());
+        assert!(!text.contains("variable \"kms_key_id\""));
+        assert!(text.contains("\"alias/shop\""));
+    }
+
+    #[test]
+    fn user_strings_are_escaped() {
+        let mut app = sample::minimal();
+        app.tags
+            .insert("Note".into(), "${evil} \"quoted\" %{x}".into());
+        let text = image(&app);
+        assert!(text.contains(r#""$${evil} \"quoted\" %%{x}""#), "{text}");
+    }
 }

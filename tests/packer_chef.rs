@@ -1,0 +1,343 @@
+//! The Bakery artifacts (Packer template, Chef files) checked by the real
+//! tools through `scripts/validate/{packer,chef}.sh`, and read back to
+//! assert the facts the pipeline's security rests on.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use hcl::expr::{Expression, TemplateExpr};
+use hcl::structure::{Block, Body};
+use paasc::emit::{chef, packer, Artifact};
+use paasc::model::{sample, App, Kms};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Every model the checks run on: the hand-built samples. (Switch to
+/// compiling `examples/*.paas` for every env once `paasc::compile_file`
+/// exists.)
+fn models() -> Vec<(String, App)> {
+    vec![
+        ("shop-prod".into(), sample::shop_prod()),
+        ("minimal".into(), sample::minimal()),
+    ]
+}
+
+fn artifacts(app: &App) -> Vec<Artifact> {
+    let mut out = packer::emit(app);
+    out.extend(chef::emit(app));
+    out
+}
+
+/// Writes the artifacts like `paasc build` does: `<root>/<app>/<env>/<path>`.
+fn write(root: &Path, app: &App) -> PathBuf {
+    let dir = root.join(&app.name).join(&app.env);
+    for artifact in artifacts(app) {
+        let path = dir.join(&artifact.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &artifact.contents).unwrap();
+    }
+    dir
+}
+
+fn run_script(script: &str, outdir: &Path) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts/validate")
+        .join(script);
+    let output = Command::new("bash")
+        .arg(&path)
+        .arg(outdir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
+    assert!(
+        output.status.success(),
+        "{script} failed on {}\n--- stdout\n{}\n--- stderr\n{}",
+        outdir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn image_template(app: &App) -> Body {
+    let artifact = packer::emit(app)
+        .into_iter()
+        .find(|a| a.path == "packer/image.pkr.hcl")
+        .unwrap();
+    hcl::parse(&artifact.contents).unwrap_or_else(|e| panic!("{e}\n{}", artifact.contents))
+}
+
+fn blocks<'a>(body: &'a Body, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+    body.blocks().filter(move |b| b.identifier() == ident)
+}
+
+fn source_block(body: &Body) -> &Block {
+    let mut sources = blocks(body, "source");
+    let source = sources.next().expect("a source block");
+    assert!(sources.next().is_none(), "exactly one source block");
+    assert_eq!(source.labels()[0].as_str(), "amazon-ebs");
+    source
+}
+
+fn attr<'a>(block: &'a Block, name: &str) -> Option<&'a Expression> {
+    block
+        .body()
+        .attributes()
+        .find(|a| a.key() == name)
+        .map(|a| a.expr())
+}
+
+/// The literal value of a string expression (templates without interpolations included).
+fn literal(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::String(s) => Some(s.clone()),
+        Expression::TemplateExpr(t) => {
+            let tpl = hcl::template::Template::from_expr(t).ok()?;
+            tpl.elements()
+                .iter()
+                .map(|e| match e {
+                    hcl::template::Element::Literal(l) => Some(l.clone()),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => None,
+    }
+}
+
+fn literal_list(expr: &Expression) -> Vec<String> {
+    match expr {
+        Expression::Array(items) => items
+            .iter()
+            .map(|e| literal(e).expect("string element"))
+            .collect(),
+        other => panic!("not a list: {other:?}"),
+    }
+}
+
+fn all_attribute_keys(body: &Body, out: &mut Vec<String>) {
+    for a in body.attributes() {
+        out.push(a.key().to_string());
+    }
+    for b in body.blocks() {
+        out.push(b.identifier().to_string());
+        all_attribute_keys(b.body(), out);
+    }
+}
+
+#[test]
+fn validators_accept_every_model() {
+    let root = tempfile::tempdir().unwrap();
+    for (label, app) in models() {
+        let dir = write(root.path(), &app);
+        eprintln!("validating {label} in {}", dir.display());
+        run_script("packer.sh", &dir);
+        run_script("chef.sh", &dir);
+    }
+}
+
+#[test]
+fn template_encrypts_shares_and_never_opens_ssh() {
+    for (label, app) in models() {
+        let body = image_template(&app);
+        let source = source_block(&body);
+        assert_eq!(
+            attr(source, "encrypt_boot"),
+            Some(&Expression::Bool(true)),
+            "{label}"
+        );
+        let kms = attr(source, "kms_key_id").expect("kms_key_id");
+        match &app.kms {
+            Kms::Alias(k) | Kms::KeyArn(k) => {
+                assert_eq!(literal(kms).as_deref(), Some(k.as_str()), "{label}")
+            }
+            Kms::Managed => {
+                assert_eq!(kms.to_string(), "var.kms_key_id", "{label}");
+                let var = blocks(&body, "variable")
+                    .find(|b| b.labels()[0].as_str() == "kms_key_id")
+                    .expect("variable");
+                assert!(
+                    attr(var, "default").is_none(),
+                    "{label}: kms_key_id must have no default"
+                );
+            }
+        }
+        assert_eq!(
+            attr(source, "communicator").and_then(literal).as_deref(),
+            Some("ssh"),
+            "{label}"
+        );
+        assert_eq!(
+            attr(source, "ssh_interface").and_then(literal).as_deref(),
+            Some("session_manager"),
+            "{label}"
+        );
+        assert!(
+            source
+                .body()
+                .blocks()
+                .any(|b| b.identifier() == "temporary_iam_instance_profile_policy_document"),
+            "{label}: Session Manager needs an instance profile"
+        );
+        let mut keys = Vec::new();
+        all_attribute_keys(&body, &mut keys);
+        for forbidden in [
+            "ssh_keypair_name",
+            "ssh_private_key_file",
+            "temporary_security_group_source_cidrs",
+        ] {
+            assert!(
+                !keys.iter().any(|k| k == forbidden),
+                "{label}: {forbidden} must not be set"
+            );
+        }
+        assert_eq!(
+            literal_list(attr(source, "ami_users").unwrap()),
+            app.ami_users(),
+            "{label}"
+        );
+        let imds = source
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "metadata_options")
+            .expect("metadata_options");
+        assert_eq!(
+            attr(imds, "http_tokens").and_then(literal).as_deref(),
+            Some("required"),
+            "{label}"
+        );
+        let volume = source
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "launch_block_device_mappings")
+            .unwrap();
+        assert_eq!(
+            attr(volume, "encrypted"),
+            Some(&Expression::Bool(true)),
+            "{label}"
+        );
+        assert_eq!(
+            attr(volume, "volume_size").map(|e| e.to_string()),
+            Some(app.image.volume_gib.to_string())
+        );
+        assert_eq!(
+            attr(volume, "volume_type").and_then(literal).as_deref(),
+            Some("gp3")
+        );
+        assert_eq!(
+            attr(volume, "kms_key_id"),
+            Some(kms),
+            "{label}: root volume uses the app key"
+        );
+        let ami_name = attr(source, "ami_name").unwrap().to_string();
+        assert!(
+            ami_name.contains("local.build_timestamp")
+                && ami_name.starts_with(&format!("\"{}-", app.name)),
+            "{ami_name}"
+        );
+    }
+}
+
+#[test]
+fn provisioner_scripts_are_valid_shell_and_clean_up() {
+    for (label, app) in models() {
+        let body = image_template(&app);
+        let build = blocks(&body, "build").next().expect("build block");
+        let kinds: Vec<&str> = blocks(build.body(), "provisioner")
+            .map(|b| b.labels()[0].as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["shell", "file", "shell", "shell", "shell"],
+            "{label}"
+        );
+        let script: Vec<String> = blocks(build.body(), "provisioner")
+            .filter_map(|b| attr(b, "inline"))
+            .flat_map(literal_list)
+            .collect();
+        let script = script.join("\n");
+        let status = Command::new("sh")
+            .arg("-n")
+            .arg("-c")
+            .arg(&script)
+            .status()
+            .expect("sh");
+        assert!(
+            status.success(),
+            "{label}: sh -n rejects the provisioner script:\n{script}"
+        );
+        for needle in [
+            "cinc-client --local-mode",
+            "node.json",
+            "amazon-cloudwatch-agent-ctl",
+            "rm -f /etc/ssh/ssh_host_*",
+            "authorized_keys",
+        ] {
+            assert!(script.contains(needle), "{label}: script lacks {needle}");
+        }
+        let config: serde_json::Value =
+            serde_json::from_str(&packer::cloudwatch_config(&app)).unwrap();
+        assert_eq!(
+            config["logs"]["logs_collected"]["files"]["collect_list"][0]["log_group_name"],
+            app.log_group()
+        );
+    }
+}
+
+#[test]
+fn node_run_list_keeps_spec_order() {
+    for (label, app) in models() {
+        let node = chef::emit(&app)
+            .into_iter()
+            .find(|a| a.path == "chef/node.json")
+            .unwrap();
+        let node: serde_json::Value = serde_json::from_str(&node.contents).unwrap();
+        let want: Vec<String> = app.image.chef.iter().map(|i| i.chef_notation()).collect();
+        assert_eq!(node["run_list"], serde_json::json!(want), "{label}");
+        assert_eq!(node["paasc"]["app"], app.name.as_str());
+    }
+}
+
+#[test]
+fn hostile_strings_are_escaped_and_still_validate() {
+    let evil = "${evil} \"quoted\" %{if true}x%{endif} \\ end";
+    let mut app = sample::minimal();
+    app.tags.insert("Note".into(), evil.into());
+    app.image.base.filter = format!("al2023-{evil}");
+    app.image.base.owner = evil.into();
+    let artifact = packer::emit(&app)
+        .into_iter()
+        .find(|a| a.path == "packer/image.pkr.hcl")
+        .unwrap();
+    assert!(
+        artifact.contents.contains("$${evil}"),
+        "{}",
+        artifact.contents
+    );
+    assert!(!artifact.contents.contains(" ${evil}"));
+    let body = image_template(&app);
+    let source = source_block(&body);
+    let Some(Expression::Object(tags)) = attr(source, "tags") else {
+        panic!("tags")
+    };
+    let note = tags
+        .iter()
+        .find(|(k, _)| k.to_string().trim_matches('"') == "Note")
+        .map(|(_, v)| v)
+        .unwrap();
+    assert_eq!(literal(note).as_deref(), Some(evil));
+    let root = tempfile::tempdir().unwrap();
+    run_script("packer.sh", &write(root.path(), &app));
+}
+
+#[test]
+fn template_expression_strings_parse_back_as_literals() {
+    // Guards the helper above: a template with only literals is a literal.
+    let expr = Expression::from(TemplateExpr::QuotedString("a $${b}".into()));
+    assert_eq!(literal(&expr).as_deref(), Some("a ${b}"));
+}
+
+#[test]
+#[ignore]
+fn dump_for_inspection() {
+    let root = Path::new("/tmp/paasc-dump");
+    for (_, app) in models() {
+        write(root, &app);
+    }
+}
