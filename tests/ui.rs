@@ -24,13 +24,14 @@ const UI_DIR: &str = "tests/ui";
 
 /// Every fixture file name (`E0313-fleet-order.paas`), sorted.
 fn fixtures() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(UI_DIR))
-        .expect("tests/ui exists")
-        .map(|e| e.expect("readable dir entry"))
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".paas"))
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(UI_DIR))
+            .expect("tests/ui exists")
+            .map(|e| e.expect("readable dir entry"))
+            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".paas"))
+            .collect();
     names.sort();
     names
 }
@@ -53,11 +54,15 @@ fn context(bytes: &[u8]) -> Context {
         } else if let Some(args) = line.strip_prefix("args:") {
             let mut words = args.split_whitespace();
             while let Some(flag) = words.next() {
-                let value = words.next().unwrap_or_else(|| panic!("`{flag}` needs a value"));
+                let value = words
+                    .next()
+                    .unwrap_or_else(|| panic!("`{flag}` needs a value"));
                 match flag {
                     "--env" => cx.env = Some(value.to_string()),
                     "--set" => {
-                        let (k, v) = value.split_once('=').unwrap_or_else(|| panic!("`--set {value}` needs NAME=VALUE"));
+                        let (k, v) = value
+                            .split_once('=')
+                            .unwrap_or_else(|| panic!("`--set {value}` needs NAME=VALUE"));
                         cx.sets.push((k.to_string(), v.to_string()));
                     }
                     other => panic!("unknown fixture argument `{other}`"),
@@ -71,7 +76,8 @@ fn context(bytes: &[u8]) -> Context {
 /// The code a fixture is named after: `E0313-fleet-order.paas` -> `E0313`.
 fn fixture_code(name: &str) -> Code {
     let prefix = name.split('-').next().unwrap_or_default();
-    Code::parse(prefix).unwrap_or_else(|| panic!("fixture `{name}` does not start with a diagnostic code"))
+    Code::parse(prefix)
+        .unwrap_or_else(|| panic!("fixture `{name}` does not start with a diagnostic code"))
 }
 
 /// Compiles one fixture as `paasc check` would and renders its snapshot.
@@ -85,7 +91,10 @@ fn run(name: &str) -> (String, Vec<Code>) {
         None => Envs::All,
     };
     let c = paasc::compile(&rel, &FsLoader, &envs, &cx.sets, cx.require_app);
-    let style = Style { color: false, width: 100 };
+    let style = Style {
+        color: false,
+        width: 100,
+    };
     let mut out = String::new();
     for d in &c.diagnostics {
         out.push_str(&human(d, &c.sources, style));
@@ -108,14 +117,22 @@ fn ui_fixtures() {
         let want = fixture_code(name);
         let (snapshot, codes) = run(name);
         if !codes.contains(&want) {
-            missing.push(format!("{name}: expected {}, got {:?}", want.as_str(), codes.iter().map(|c| c.as_str()).collect::<Vec<_>>()));
+            missing.push(format!(
+                "{name}: expected {}, got {:?}",
+                want.as_str(),
+                codes.iter().map(|c| c.as_str()).collect::<Vec<_>>()
+            ));
         }
         let stem = name.trim_end_matches(".paas");
         insta::with_settings!({ omit_expression => true, description => format!("{UI_DIR}/{name}") }, {
             insta::assert_snapshot!(stem, snapshot);
         });
     }
-    assert!(missing.is_empty(), "fixtures that do not produce their code:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "fixtures that do not produce their code:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -126,7 +143,10 @@ fn every_code_has_a_fixture() {
         .map(|c| c.as_str().trim_start_matches("paas::"))
         .filter(|bare| !names.iter().any(|n| n.starts_with(&format!("{bare}-"))))
         .collect();
-    assert!(uncovered.is_empty(), "codes without a fixture tests/ui/<CODE>-<name>.paas: {uncovered:?}");
+    assert!(
+        uncovered.is_empty(),
+        "codes without a fixture tests/ui/<CODE>-<name>.paas: {uncovered:?}"
+    );
 }
 
 #[test]
@@ -140,7 +160,11 @@ fn every_fixture_names_a_code() {
 fn every_code_is_explained() {
     for c in Code::ALL {
         assert!(!c.title().trim().is_empty(), "{} has no title", c.as_str());
-        assert!(!c.explain().trim().is_empty(), "{} has no explain text", c.as_str());
+        assert!(
+            !c.explain().trim().is_empty(),
+            "{} has no explain text",
+            c.as_str()
+        );
     }
 }
 
@@ -149,10 +173,17 @@ fn codes_parse_round_trip() {
     for &c in Code::ALL {
         let full = c.as_str();
         let bare = full.trim_start_matches("paas::");
-        assert!(full.starts_with("paas::") && bare.len() == 5, "{full} is not paas::[EW]NNNN");
+        assert!(
+            full.starts_with("paas::") && bare.len() == 5,
+            "{full} is not paas::[EW]NNNN"
+        );
         assert_eq!(Code::parse(full), Some(c), "{full}");
         assert_eq!(Code::parse(bare), Some(c), "{bare}");
-        assert_eq!(Code::parse(&bare.to_ascii_lowercase()), Some(c), "{bare} in lowercase");
+        assert_eq!(
+            Code::parse(&bare.to_ascii_lowercase()),
+            Some(c),
+            "{bare} in lowercase"
+        );
     }
     assert_eq!(Code::parse("E9999"), None);
 }
@@ -163,6 +194,11 @@ fn codes_are_unique_and_severity_matches_prefix() {
     for &c in Code::ALL {
         assert!(seen.insert(c.as_str()), "{} listed twice", c.as_str());
         let is_error = c.as_str().starts_with("paas::E");
-        assert_eq!(is_error, c.severity() == paasc::diagnostics::Severity::Error, "{} severity", c.as_str());
+        assert_eq!(
+            is_error,
+            c.severity() == paasc::diagnostics::Severity::Error,
+            "{} severity",
+            c.as_str()
+        );
     }
 }
