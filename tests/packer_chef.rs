@@ -10,14 +10,41 @@ use paasc::model::{sample, App, Kms};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Every model the checks run on: the hand-built samples. (Switch to
-/// compiling `examples/*.paas` for every env once `paasc::compile_file`
-/// exists.)
+/// Every model the checks run on: the hand-built samples, then every
+/// project example (`examples/*.paas`) and contract example
+/// (`../shared/examples/*.paas`, when present) for the default env and each
+/// env it declares.
 fn models() -> Vec<(String, App)> {
-    vec![
-        ("shop-prod".into(), sample::shop_prod()),
-        ("minimal".into(), sample::minimal()),
-    ]
+    let mut out: Vec<(String, App)> = vec![
+        ("sample shop-prod".into(), sample::shop_prod()),
+        ("sample minimal".into(), sample::minimal()),
+    ];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in [root.join("examples"), root.join("../shared/examples")] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut found: Vec<PathBuf> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "paas"))
+            .collect();
+        found.sort();
+        files.extend(found);
+    }
+    assert!(files.len() >= 3, "the project examples are missing");
+    for file in files {
+        let label = file.file_name().unwrap().to_string_lossy().to_string();
+        let default =
+            paasc::compile_file(&file, None, &[]).unwrap_or_else(|e| panic!("{label}: {e}"));
+        for env in default.envs.clone() {
+            let app = paasc::compile_file(&file, Some(&env), &[])
+                .unwrap_or_else(|e| panic!("{label} --env {env}: {e}"));
+            out.push((format!("{label} --env {env}"), app));
+        }
+        out.push((format!("{label} (default)"), default));
+    }
+    out
 }
 
 fn artifacts(app: &App) -> Vec<Artifact> {
@@ -124,8 +151,8 @@ fn all_attribute_keys(body: &Body, out: &mut Vec<String>) {
 #[test]
 fn validators_accept_every_model() {
     let root = tempfile::tempdir().unwrap();
-    for (label, app) in models() {
-        let dir = write(root.path(), &app);
+    for (i, (label, app)) in models().into_iter().enumerate() {
+        let dir = write(&root.path().join(i.to_string()), &app);
         eprintln!("validating {label} in {}", dir.display());
         run_script("packer.sh", &dir);
         run_script("chef.sh", &dir);
@@ -252,6 +279,11 @@ fn provisioner_scripts_are_valid_shell_and_clean_up() {
             .flat_map(literal_list)
             .collect();
         let script = script.join("\n");
+        // Packer renders inline commands as Go templates: only `{{` is special.
+        assert!(
+            !script.contains("{{"),
+            "{label}: inline commands must not contain Go template actions"
+        );
         let status = Command::new("sh")
             .arg("-n")
             .arg("-c")
@@ -336,8 +368,8 @@ fn template_expression_strings_parse_back_as_literals() {
 #[test]
 #[ignore]
 fn dump_for_inspection() {
-    let root = Path::new("/tmp/paasc-dump");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("packer_chef");
     for (_, app) in models() {
-        write(root, &app);
+        write(&root, &app);
     }
 }

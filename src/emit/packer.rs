@@ -29,7 +29,7 @@ use hcl::expr::{
     Traversal, Variable,
 };
 use hcl::template::Template;
-use hcl::{Block, Body};
+use hcl::{Block, Body, Identifier};
 
 /// Packer variables the pipeline may set with `-var name=value` at bake time.
 /// The SSM bake document and the docs use these names.
@@ -106,8 +106,14 @@ fn render(app: &App, body: &Body) -> String {
 
 fn plugins_body() -> Body {
     let mut amazon: Object<ObjectKey, Expression> = Object::new();
-    amazon.insert(key("source"), s("github.com/hashicorp/amazon"));
-    amazon.insert(key("version"), s(AMAZON_PLUGIN_VERSION));
+    amazon.insert(
+        ObjectKey::Identifier(Identifier::unchecked("source")),
+        s("github.com/hashicorp/amazon"),
+    );
+    amazon.insert(
+        ObjectKey::Identifier(Identifier::unchecked("version")),
+        s(AMAZON_PLUGIN_VERSION),
+    );
     Body::builder()
         .add_block(
             Block::builder("packer")
