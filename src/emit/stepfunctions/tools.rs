@@ -1,0 +1,376 @@
+//! The tool stages (Bakery, Provision, Validation, and PostProvision's smoke
+//! test) for each kind of worker.
+//!
+//! `workers = ssm`: SSM Run Command on the runner instance. AWS SDK
+//! integrations have no `.sync`, so: `sendCommand` -> Wait -> poll
+//! `getCommandInvocation` -> Choice on `Status` (Success: on; Pending,
+//! InProgress, Delayed: wait again; anything else: failure path). Bake prints
+//! only the AMI id and Provision only `terraform output -json` on stdout, so
+//! the AMI id and the outputs are read from `StandardOutputContent`, after a
+//! Choice checked their shape (an intrinsic failing on bad text would be a
+//! `States.Runtime` error, which no Catch can route to the rollback).
+//!
+//! `workers = lambda` / `activity`: one Task per stage; the worker gets a JSON
+//! payload (below) and returns `{"ami_id": "ami-..."}` for bake and
+//! `{"outputs": <terraform output -json>}` for provision.
+//!
+//! State layout: `$.bake` ends as `{"ami_id"}`, `$.provision` as
+//! `{"outputs": {...}}` holding only the outputs later states read.
+
+use super::names::{activity_arn, intrinsic_escape, lambda_function_arn};
+use super::{state, Builder, Integration};
+use crate::model::{Strategy, Workers};
+use serde_json::{json, Map, Value};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stage {
+    Bake,
+    Provision,
+    Validate,
+    Post,
+}
+
+impl Stage {
+    /// The stage word in SSM document, Lambda function and activity names.
+    pub fn word(self) -> &'static str {
+        match self {
+            Stage::Bake => "bake",
+            Stage::Provision => "provision",
+            Stage::Validate => "validate",
+            Stage::Post => "post",
+        }
+    }
+    /// The entry state of the stage.
+    pub fn state(self) -> &'static str {
+        match self {
+            Stage::Bake => state::BAKERY,
+            Stage::Provision => state::PROVISION,
+            Stage::Validate => state::VALIDATION,
+            Stage::Post => state::POST_PROVISION,
+        }
+    }
+    /// Where the stage keeps its working data.
+    fn key(self) -> &'static str {
+        match self {
+            Stage::Bake => "bake",
+            Stage::Provision => "provision",
+            Stage::Validate => "validate",
+            Stage::Post => "post",
+        }
+    }
+    /// Seconds between `getCommandInvocation` polls: a bake takes many
+    /// minutes, the checks a few.
+    fn poll_seconds(self) -> u64 {
+        match self {
+            Stage::Bake => 30,
+            Stage::Provision => 15,
+            Stage::Validate | Stage::Post => 10,
+        }
+    }
+}
+
+/// The Terraform outputs later states read (contract names), per strategy.
+pub(super) fn needed_outputs(strategy: Strategy) -> &'static [&'static str] {
+    match strategy {
+        Strategy::BlueGreen => &[
+            "alb_dns_name",
+            "asg_name",
+            "listener_arn",
+            "blue_target_group_arn",
+            "green_target_group_arn",
+        ],
+        Strategy::Rolling => &[
+            "alb_dns_name",
+            "asg_name",
+            "listener_arn",
+            "target_group_arn",
+        ],
+    }
+}
+
+pub(super) fn build_stage(b: &mut Builder, stage: Stage, next: &str) {
+    match b.app.pipeline.workers {
+        Workers::Ssm => ssm_stage(b, stage, next),
+        Workers::Lambda | Workers::Activity => worker_stage(b, stage, next),
+    }
+}
+
+/// SSM document parameters (each a list of strings) for a stage. Names match
+/// the documents of `emit::ssm`.
+fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
+    let mut p = Map::new();
+    p.insert(
+        "ArtifactBucket.$".into(),
+        json!("States.Array($.artifact_bucket)"),
+    );
+    p.insert(
+        "ArtifactPrefix.$".into(),
+        json!("States.Array($.artifact_prefix)"),
+    );
+    p.insert(
+        "ExecutionId.$".into(),
+        json!("States.Array($$.Execution.Name)"),
+    );
+    match stage {
+        Stage::Bake => {}
+        Stage::Provision => {
+            p.insert("AmiId.$".into(), json!("States.Array($.bake.ami_id)"));
+            if b.app.release.strategy == Strategy::BlueGreen {
+                // New instances take no traffic until PostProvision shifts it.
+                p.insert("BlueWeight".into(), json!(["100"]));
+                p.insert("GreenWeight".into(), json!(["0"]));
+            }
+        }
+        Stage::Validate => {
+            p.insert(
+                "AsgName.$".into(),
+                json!("States.Array($.provision.outputs.asg_name)"),
+            );
+        }
+        Stage::Post => {
+            p.insert(
+                "AlbDnsName.$".into(),
+                json!("States.Array($.provision.outputs.alb_dns_name)"),
+            );
+        }
+    }
+    Value::Object(p)
+}
+
+fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
+    let app = b.app;
+    let name = stage.state();
+    let key = stage.key();
+    let wait = format!("{name}Wait");
+    let poll = format!("{name}Poll");
+    let status = format!("{name}Status");
+    let failed = format!("{name}Failed");
+    let output = format!("{name}Output");
+
+    let send = b.task(
+        b.integration("aws-sdk:ssm:sendCommand"),
+        Integration::Ssm,
+        json!({
+            "Comment": format!("Runs SSM document {} on the runner instance", app.ssm_document_name(stage.word())),
+            "Parameters": {
+                "DocumentName": app.ssm_document_name(stage.word()),
+                "InstanceIds.$": "States.Array($.runner_instance_id)",
+                "Comment": format!("paasc {}/{} {}", app.name, app.env, stage.word()),
+                "Parameters": ssm_parameters(b, stage),
+            },
+            // The full SendCommand result is large and holds timestamps; only the id is needed.
+            "ResultSelector": { "CommandId.$": "$.Command.CommandId" },
+            "ResultPath": format!("$.{key}.command"),
+        }),
+        &wait,
+    );
+    b.add(name, send);
+    b.add(
+        &wait,
+        json!({ "Type": "Wait", "Seconds": stage.poll_seconds(), "Next": poll }),
+    );
+
+    let mut selector = Map::new();
+    selector.insert("Status.$".into(), json!("$.Status"));
+    selector.insert("StatusDetails.$".into(), json!("$.StatusDetails"));
+    selector.insert("ResponseCode.$".into(), json!("$.ResponseCode"));
+    let reads_stdout = matches!(stage, Stage::Bake | Stage::Provision);
+    if reads_stdout {
+        selector.insert(
+            "StandardOutputContent.$".into(),
+            json!("$.StandardOutputContent"),
+        );
+    }
+    let get = b.task(
+        b.integration("aws-sdk:ssm:getCommandInvocation"),
+        Integration::Ssm,
+        json!({
+            "Parameters": {
+                "CommandId.$": format!("$.{key}.command.CommandId"),
+                "InstanceId.$": "$.runner_instance_id",
+            },
+            "ResultSelector": Value::Object(selector),
+            "ResultPath": format!("$.{key}.invocation"),
+        }),
+        &status,
+    );
+    // Right after SendCommand the invocation may not exist yet: retried as transient.
+    b.add(&poll, get);
+
+    let status_var = format!("$.{key}.invocation.Status");
+    let stdout_var = format!("$.{key}.invocation.StandardOutputContent");
+    let success = json!({ "Variable": status_var, "StringEquals": "Success" });
+    let success_rule = match stage {
+        Stage::Bake => json!({
+            "And": [success, { "Variable": stdout_var, "StringMatches": "ami-*" }],
+            "Next": output,
+        }),
+        Stage::Provision => json!({
+            "And": [success, { "Variable": stdout_var, "StringMatches": "{*" }],
+            "Next": output,
+        }),
+        Stage::Validate | Stage::Post => {
+            json!({ "Variable": status_var, "StringEquals": "Success", "Next": next })
+        }
+    };
+    let running = ["Pending", "InProgress", "Delayed"]
+        .iter()
+        .map(|s| json!({ "Variable": status_var, "StringEquals": s }))
+        .collect::<Vec<_>>();
+    b.add(
+        &status,
+        json!({
+            "Type": "Choice",
+            "Choices": [
+                { "Or": running, "Next": wait },
+                success_rule,
+            ],
+            "Default": failed,
+        }),
+    );
+
+    let expectation = match stage {
+        Stage::Bake => " (or printed no AMI id)",
+        Stage::Provision => " (or printed no terraform output JSON)",
+        Stage::Validate | Stage::Post => "",
+    };
+    b.add(
+        &failed,
+        json!({
+            "Type": "Pass",
+            "Comment": "The command ended in a failed state: build the error the failure path reports",
+            "Parameters": {
+                "Error": format!("paasc.{name}CommandFailed"),
+                "Cause.$": format!(
+                    "States.Format('SSM document {} (command {{}}) ended with status {{}}: {{}}{}', $.{key}.command.CommandId, $.{key}.invocation.Status, $.{key}.invocation.StatusDetails)",
+                    intrinsic_escape(&app.ssm_document_name(stage.word())),
+                    expectation
+                ),
+            },
+            "ResultPath": "$.error",
+            "Next": state::ROLLBACK,
+        }),
+    );
+
+    match stage {
+        Stage::Bake => {
+            b.add(
+                &output,
+                json!({
+                    "Type": "Pass",
+                    "Comment": "Keep only the AMI id",
+                    "Parameters": { "ami_id.$": stdout_var },
+                    "ResultPath": "$.bake",
+                    "Next": next,
+                }),
+            );
+        }
+        Stage::Provision => {
+            let select = format!("{name}Outputs");
+            b.add(
+                &output,
+                json!({
+                    "Type": "Pass",
+                    "Comment": "Parse `terraform output -json`",
+                    "Parameters": { "raw.$": format!("States.StringToJson({stdout_var})") },
+                    "ResultPath": "$.provision",
+                    "Next": select,
+                }),
+            );
+            add_output_selection(b, &select, "$.provision.raw", next);
+        }
+        Stage::Validate | Stage::Post => {}
+    }
+}
+
+/// Keeps only the needed outputs' values: `$.provision = {"outputs": {...}}`.
+fn add_output_selection(b: &mut Builder, name: &str, raw: &str, next: &str) {
+    let mut outputs = Map::new();
+    for o in needed_outputs(b.app.release.strategy) {
+        outputs.insert(format!("{o}.$"), json!(format!("{raw}.{o}.value")));
+    }
+    b.add(
+        name,
+        json!({
+            "Type": "Pass",
+            "Comment": "Keep only the Terraform outputs later states read",
+            "Parameters": { "outputs": Value::Object(outputs) },
+            "ResultPath": "$.provision",
+            "Next": next,
+        }),
+    );
+}
+
+/// Payload a Lambda function or activity worker receives for a stage.
+fn worker_payload(b: &Builder, stage: Stage) -> Value {
+    let app = b.app;
+    let mut p = Map::new();
+    p.insert("stage".into(), json!(stage.word()));
+    p.insert("app".into(), json!(app.name));
+    p.insert("env".into(), json!(app.env));
+    p.insert("execution_id.$".into(), json!("$$.Execution.Name"));
+    p.insert("artifact_bucket.$".into(), json!("$.artifact_bucket"));
+    p.insert("artifact_prefix.$".into(), json!("$.artifact_prefix"));
+    p.insert("content_hash.$".into(), json!("$.content_hash"));
+    match stage {
+        Stage::Bake => {}
+        Stage::Provision => {
+            p.insert("ami_id.$".into(), json!("$.bake.ami_id"));
+            if app.release.strategy == Strategy::BlueGreen {
+                p.insert("blue_weight".into(), json!(100));
+                p.insert("green_weight".into(), json!(0));
+            }
+        }
+        Stage::Validate | Stage::Post => {
+            p.insert("outputs.$".into(), json!("$.provision.outputs"));
+        }
+    }
+    Value::Object(p)
+}
+
+fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
+    let app = b.app;
+    let name = stage.state();
+    let lambda = app.pipeline.workers == Workers::Lambda;
+    // Lambda wraps the function's result in `Payload`; an activity's output is the result itself.
+    let result = if lambda { "$.Payload" } else { "$" };
+    let (selector, result_path, after) = match stage {
+        Stage::Bake => (
+            json!({ "ami_id.$": format!("{result}.ami_id") }),
+            json!("$.bake"),
+            next.to_string(),
+        ),
+        Stage::Provision => (
+            json!({ "raw.$": format!("{result}.outputs") }),
+            json!("$.provision"),
+            format!("{name}Outputs"),
+        ),
+        Stage::Validate | Stage::Post => (Value::Null, Value::Null, next.to_string()),
+    };
+    let mut fields = Map::new();
+    let (resource, integration) = if lambda {
+        fields.insert(
+            "Parameters".into(),
+            json!({ "FunctionName": lambda_function_arn(app, stage.word()), "Payload": worker_payload(b, stage) }),
+        );
+        (b.integration("lambda:invoke"), Integration::Lambda)
+    } else {
+        fields.insert("Parameters".into(), worker_payload(b, stage));
+        fields.insert("TimeoutSeconds".into(), json!(app.pipeline.timeout_seconds));
+        // A worker that stops heartbeating has died: fail (and retry) long before the timeout.
+        let heartbeat = (app.pipeline.timeout_seconds / 2).min(300);
+        if heartbeat >= 1 {
+            fields.insert("HeartbeatSeconds".into(), json!(heartbeat));
+        }
+        (activity_arn(app, stage.word()), Integration::Activity)
+    };
+    if !selector.is_null() {
+        fields.insert("ResultSelector".into(), selector);
+    }
+    fields.insert("ResultPath".into(), result_path);
+    let task = b.task(resource, integration, Value::Object(fields), &after);
+    b.add(name, task);
+    if stage == Stage::Provision {
+        add_output_selection(b, &after, "$.provision.raw", next);
+    }
+}

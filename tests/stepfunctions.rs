@@ -1,0 +1,627 @@
+//! The generated state machine: validated by asl-validator for every model,
+//! its facts read back, and executed in the moto emulator (see
+//! docs/artifacts/stepfunctions.md for what the executed runs do and do not
+//! exercise).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "stepfunctions/moto.rs"]
+mod moto;
+
+use paasc::emit::stepfunctions::{self, state};
+use paasc::model::{sample, App, Kms, Strategy, Workers};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn compile(path: &Path, env: Option<&str>) -> App {
+    paasc::compile_file(path, env, &[])
+        .unwrap_or_else(|e| panic!("{} ({env:?}) does not compile:\n{e}", path.display()))
+}
+
+/// Every project example in its default env and each declared env, plus
+/// variants of the full-featured model covering each workers kind, rolling
+/// releases, a key ARN and no notification topic.
+fn models() -> Vec<(String, App)> {
+    let mut out = Vec::new();
+    for file in ["shop.paas", "minimal.paas", "batch.paas"] {
+        let path = root().join("examples").join(file);
+        let default = compile(&path, None);
+        let envs = default.envs.clone();
+        out.push((format!("{file}/default"), default));
+        for env in envs {
+            out.push((format!("{file}/{env}"), compile(&path, Some(&env))));
+        }
+    }
+    out.push(("sample/shop_prod".into(), sample::shop_prod()));
+    out.push(("sample/minimal".into(), sample::minimal()));
+    for workers in [Workers::Ssm, Workers::Lambda, Workers::Activity] {
+        for strategy in [Strategy::BlueGreen, Strategy::Rolling] {
+            let mut app = sample::shop_prod();
+            app.pipeline.workers = workers;
+            app.release.strategy = strategy;
+            if strategy == Strategy::Rolling {
+                app.release.shift = vec![100];
+                app.pipeline.notify = None;
+                app.kms = Kms::KeyArn(
+                    "arn:aws:kms:eu-west-1:222233334444:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                        .into(),
+                );
+            }
+            out.push((format!("variant/{workers:?}-{strategy:?}"), app));
+        }
+    }
+    out
+}
+
+fn definition(app: &App) -> Value {
+    let artifacts = stepfunctions::emit(app);
+    assert_eq!(artifacts.len(), 1);
+    assert_eq!(artifacts[0].path, "stepfunctions/pipeline.asl.json");
+    serde_json::from_str(&artifacts[0].contents).unwrap()
+}
+
+/// Writes the state machine of `app` as `paasc build` lays it out; returns OUTDIR.
+fn write_outdir(base: &Path, app: &App) -> PathBuf {
+    let outdir = base.join(&app.name).join(&app.env);
+    for a in stepfunctions::emit(app) {
+        let p = outdir.join(&a.path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, a.contents).unwrap();
+    }
+    outdir
+}
+
+#[test]
+fn asl_validator_accepts_every_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = root().join("scripts/validate/asl.sh");
+    let mut failures = Vec::new();
+    for (i, (label, app)) in models().into_iter().enumerate() {
+        let outdir = write_outdir(&tmp.path().join(i.to_string()), &app);
+        let out = Command::new(&script)
+            .arg(&outdir)
+            .output()
+            .expect("run scripts/validate/asl.sh");
+        if !out.status.success() {
+            failures.push(format!(
+                "{label}:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "asl-validator rejected:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn validator_script_fails_on_a_broken_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("stepfunctions");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("pipeline.asl.json"),
+        r#"{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(root().join("scripts/validate/asl.sh"))
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a machine with a dangling Next passed validation"
+    );
+}
+
+fn states(def: &Value) -> &serde_json::Map<String, Value> {
+    def["States"].as_object().unwrap()
+}
+
+/// Follows `Next` from `start` through non-branching states; names in order.
+fn chain(def: &Value, start: &str, limit: usize) -> Vec<String> {
+    let mut out = vec![start.to_string()];
+    let mut cur = start.to_string();
+    while out.len() < limit {
+        match def["States"][&cur]["Next"].as_str() {
+            Some(n) => {
+                out.push(n.to_string());
+                cur = n.to_string();
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+#[test]
+fn every_task_retries_and_catches() {
+    for (label, app) in models() {
+        let def = definition(&app);
+        for (name, st) in states(&def) {
+            if st["Type"] != "Task" {
+                continue;
+            }
+            let retry = st["Retry"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{label}: {name} has no Retry"));
+            let last = retry.last().unwrap();
+            assert_eq!(
+                last["ErrorEquals"],
+                serde_json::json!(["States.ALL"]),
+                "{label}: {name}: States.ALL is not last"
+            );
+            assert_eq!(last["MaxAttempts"], app.pipeline.retry, "{label}: {name}");
+            assert_eq!(last["BackoffRate"], 2, "{label}: {name}");
+            assert_eq!(last["JitterStrategy"], "FULL", "{label}: {name}");
+            assert!(
+                last["MaxDelaySeconds"].as_u64().unwrap() > 0,
+                "{label}: {name}"
+            );
+            for r in &retry[..retry.len() - 1] {
+                assert!(
+                    !r["ErrorEquals"]
+                        .as_array()
+                        .unwrap()
+                        .contains(&Value::from("States.ALL")),
+                    "{label}: {name}"
+                );
+            }
+            let catch = st["Catch"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{label}: {name} has no Catch"));
+            let all = catch
+                .iter()
+                .find(|c| c["ErrorEquals"] == serde_json::json!(["States.ALL"]))
+                .unwrap();
+            let target = all["Next"].as_str().unwrap();
+            assert!(
+                def["States"].get(target).is_some(),
+                "{label}: {name} catches into missing {target}"
+            );
+        }
+    }
+}
+
+#[test]
+fn shape_order_and_names_follow_the_model() {
+    let app = sample::shop_prod();
+    let def = definition(&app);
+    assert_eq!(def["StartAt"], "PreProvision");
+    assert_eq!(def["TimeoutSeconds"], 5400);
+    let comment = def["Comment"].as_str().unwrap();
+    assert!(
+        comment.contains("shop") && comment.contains("1.4.0"),
+        "{comment}"
+    );
+
+    // PreProvision: SecureString with the app's key (alias ARN: the pipeline runs in another account).
+    let pre = &def["States"]["PreProvision"];
+    assert_eq!(pre["Resource"], "arn:aws:states:::aws-sdk:ssm:putParameter");
+    assert_eq!(pre["Parameters"]["Type"], "SecureString");
+    assert_eq!(
+        pre["Parameters"]["KeyId"],
+        "arn:aws:kms:eu-west-1:222233334444:alias/shop"
+    );
+    assert_eq!(pre["Parameters"]["Overwrite"], true);
+    assert_eq!(pre["Parameters"]["Name"], "/paas/shop/prod/execution");
+    assert_eq!(pre["Parameters"]["Value.$"], "States.JsonToString($)");
+    let open = &def["States"]["OpenAuditRecord"];
+    assert_eq!(open["Resource"], "arn:aws:states:::dynamodb:putItem");
+    assert_eq!(open["Parameters"]["TableName"], app.audit_table());
+    assert_eq!(
+        open["Parameters"]["Item"]["execution_id"]["S.$"],
+        "$$.Execution.Id"
+    );
+
+    // Stage order along the success path.
+    let path = chain(&def, "Bakery", 200);
+    let pos = |s: &str| {
+        path.iter()
+            .position(|x| x == s)
+            .unwrap_or_else(|| panic!("{s} not on {path:?}"))
+    };
+    assert!(pos("Bakery") < pos("BakeryWait") && pos("BakeryWait") < pos("BakeryPoll"));
+    for (stage, doc) in [
+        ("Bakery", "bake"),
+        ("Provision", "provision"),
+        ("Validation", "validate"),
+        ("PostProvision", "post"),
+    ] {
+        let st = &def["States"][stage];
+        assert_eq!(
+            st["Resource"], "arn:aws:states:::aws-sdk:ssm:sendCommand",
+            "{stage}"
+        );
+        assert_eq!(st["Parameters"]["DocumentName"], app.ssm_document_name(doc));
+        assert_eq!(
+            st["Parameters"]["InstanceIds.$"],
+            "States.Array($.runner_instance_id)"
+        );
+        assert_eq!(
+            st["ResultSelector"],
+            serde_json::json!({"CommandId.$": "$.Command.CommandId"})
+        );
+        let choice = &def["States"][format!("{stage}Status")];
+        assert_eq!(choice["Type"], "Choice");
+        assert_eq!(choice["Default"], format!("{stage}Failed"));
+        assert_eq!(def["States"][format!("{stage}Failed")]["Next"], "Rollback");
+    }
+    // Choice routes: the Bakery status goes on to its output only with an AMI id.
+    let bake_choice = def["States"]["BakeryStatus"].to_string();
+    assert!(
+        bake_choice.contains("ami-*")
+            && bake_choice.contains("InProgress")
+            && bake_choice.contains("Delayed")
+    );
+    // The AMI id flows to Provision, Provision's outputs to Validation and PostProvision.
+    assert_eq!(
+        def["States"]["BakeryOutput"]["Parameters"]["ami_id.$"],
+        "$.bake.invocation.StandardOutputContent"
+    );
+    assert_eq!(
+        def["States"]["Provision"]["Parameters"]["Parameters"]["AmiId.$"],
+        "States.Array($.bake.ami_id)"
+    );
+    assert_eq!(
+        def["States"]["ProvisionOutput"]["Parameters"]["raw.$"],
+        "States.StringToJson($.provision.invocation.StandardOutputContent)"
+    );
+    assert_eq!(
+        def["States"]["ProvisionOutputs"]["Parameters"]["outputs"]["listener_arn.$"],
+        "$.provision.raw.listener_arn.value"
+    );
+    assert_eq!(
+        def["States"]["Validation"]["Parameters"]["Parameters"]["AsgName.$"],
+        "States.Array($.provision.outputs.asg_name)"
+    );
+    assert_eq!(
+        def["States"]["PostProvision"]["Parameters"]["Parameters"]["AlbDnsName.$"],
+        "States.Array($.provision.outputs.alb_dns_name)"
+    );
+
+    // PostProvision: one shift per release.shift entry, release.bake apart, then audit, notify, succeed.
+    let post_choice = def["States"]["PostProvisionStatus"].to_string();
+    assert!(post_choice.contains("ShiftTraffic25Percent"));
+    let tail = chain(&def, "ShiftTraffic25Percent", 50);
+    assert_eq!(
+        tail,
+        [
+            "ShiftTraffic25Percent",
+            "BakeAt25Percent",
+            "ShiftTraffic50Percent",
+            "BakeAt50Percent",
+            "ShiftTraffic100Percent",
+            "CloseAuditRecord",
+            "NotifySuccess",
+            "Succeeded"
+        ]
+    );
+    assert_eq!(def["States"]["BakeAt25Percent"]["Seconds"], 120);
+    for green in [25u64, 50, 100] {
+        let st = &def["States"][format!("ShiftTraffic{green}Percent")];
+        assert_eq!(
+            st["Resource"],
+            "arn:aws:states:::aws-sdk:elasticloadbalancingv2:modifyListener"
+        );
+        let groups = &st["Parameters"]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"];
+        assert_eq!(groups[0]["Weight"], 100 - green);
+        assert_eq!(groups[1]["Weight"], green);
+        assert_eq!(
+            groups[1]["TargetGroupArn.$"],
+            "$.provision.outputs.green_target_group_arn"
+        );
+        assert_eq!(
+            st["Credentials"]["RoleArn"],
+            "arn:aws:iam::222233334444:role/paas-shop-prod-deploy"
+        );
+    }
+    let close = &def["States"]["CloseAuditRecord"];
+    assert_eq!(close["Resource"], "arn:aws:states:::dynamodb:updateItem");
+    assert!(close["Parameters"]["UpdateExpression"]
+        .as_str()
+        .unwrap()
+        .contains("ami_id"));
+    assert_eq!(
+        def["States"]["NotifySuccess"]["Parameters"]["TopicArn"],
+        app.pipeline.notify.clone().unwrap()
+    );
+
+    // Failure path: rollback (blue 100 / green 0) -> audit -> notify -> Fail with the error.
+    assert_eq!(def["States"]["Rollback"]["Type"], "Choice");
+    let rb = &def["States"]["RollbackTraffic"]["Parameters"]["DefaultActions"][0]["ForwardConfig"]
+        ["TargetGroups"];
+    assert_eq!(rb[0]["Weight"], 100);
+    assert_eq!(rb[1]["Weight"], 0);
+    assert_eq!(
+        chain(&def, "RollbackTraffic", 10),
+        [
+            "RollbackTraffic",
+            "CloseAuditRecordFailed",
+            "NotifyFailure",
+            "Failed"
+        ]
+    );
+    assert_eq!(
+        def["States"]["NotifyFailure"]["Resource"],
+        "arn:aws:states:::sns:publish"
+    );
+    assert_eq!(def["States"]["Failed"]["Type"], "Fail");
+    assert_eq!(def["States"]["Failed"]["ErrorPath"], "$.error.Error");
+}
+
+#[test]
+fn workers_and_strategies() {
+    for (label, app) in models() {
+        let def = definition(&app);
+        let text = def.to_string();
+        assert!(!text.contains("REPLACE_ME"), "{label}");
+        let bakery = &def["States"]["Bakery"];
+        match app.pipeline.workers {
+            Workers::Ssm => assert_eq!(
+                bakery["Resource"], "arn:aws:states:::aws-sdk:ssm:sendCommand",
+                "{label}"
+            ),
+            Workers::Lambda => {
+                assert_eq!(
+                    bakery["Resource"], "arn:aws:states:::lambda:invoke",
+                    "{label}"
+                );
+                assert_eq!(
+                    bakery["Parameters"]["FunctionName"],
+                    format!(
+                        "arn:aws:lambda:{}:{}:function:paas-{}-{}-bake",
+                        app.region, app.pipeline.account, app.name, app.env
+                    )
+                );
+                assert!(!text.contains("sendCommand"), "{label}");
+            }
+            Workers::Activity => {
+                assert_eq!(
+                    bakery["Resource"],
+                    format!(
+                        "arn:aws:states:{}:{}:activity:{}-bake",
+                        app.region, app.pipeline.account, app.name
+                    ),
+                    "{label}"
+                );
+                assert!(
+                    bakery["HeartbeatSeconds"].as_u64().unwrap()
+                        < bakery["TimeoutSeconds"].as_u64().unwrap()
+                );
+            }
+        }
+        match app.release.strategy {
+            Strategy::BlueGreen => {
+                assert!(def["States"].get("RollbackTraffic").is_some(), "{label}");
+                let shifts = states(&def)
+                    .keys()
+                    .filter(|k| k.starts_with("ShiftTraffic"))
+                    .count();
+                assert_eq!(shifts, app.release.shift.len(), "{label}");
+            }
+            Strategy::Rolling => {
+                assert_eq!(
+                    def["States"]["CancelInstanceRefresh"]["Resource"],
+                    "arn:aws:states:::aws-sdk:autoscaling:cancelInstanceRefresh"
+                );
+                assert!(!text.contains("modifyListener"), "{label}");
+            }
+        }
+        assert_eq!(
+            def["States"].get("NotifyFailure").is_some(),
+            app.pipeline.notify.is_some(),
+            "{label}"
+        );
+        assert_eq!(
+            def["States"].get("NotifySuccess").is_some(),
+            app.pipeline.notify.is_some(),
+            "{label}"
+        );
+        let key = &def["States"]["PreProvision"]["Parameters"]["KeyId"];
+        match &app.kms {
+            Kms::Managed if !app.bakes_elsewhere() => assert_eq!(
+                key,
+                &Value::from(format!("alias/paas-{}-{}", app.name, app.env))
+            ),
+            Kms::KeyArn(arn) => assert_eq!(key, &Value::from(arn.clone())),
+            _ => assert!(key.as_str().unwrap().contains("alias/"), "{label}"),
+        }
+        // Deterministic bytes.
+        assert_eq!(
+            stepfunctions::emit(&app),
+            stepfunctions::emit(&app),
+            "{label}"
+        );
+    }
+}
+
+/// The full-featured blue-green example (examples/shop.paas, env prod) runs
+/// to SUCCEEDED; then a second execution whose Validation command fails runs
+/// to FAILED through the traffic rollback and the failure notification.
+#[test]
+fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
+    let app = moto::executable(compile(&root().join("examples/shop.paas"), Some("prod")));
+    let server = moto::Server::start();
+    let env = moto::Env::prepare(&server, &app);
+
+    let run = env.run(&app, "ok", moto::Outcome::Success);
+    assert_eq!(run.status, "SUCCEEDED", "history:\n{}", run.history_text());
+    for s in [
+        state::PRE_PROVISION,
+        "CreateAuditTable",
+        "OpenAuditRecord",
+        state::BAKERY,
+        "BakeryWait",
+        "BakeryPoll",
+        "BakeryStatus",
+        "BakeryOutput",
+        state::PROVISION,
+        "ProvisionOutputs",
+        state::VALIDATION,
+        state::POST_PROVISION,
+        "ShiftTraffic25Percent",
+        "BakeAt25Percent",
+        "ShiftTraffic50Percent",
+        "ShiftTraffic100Percent",
+        state::CLOSE_AUDIT_RECORD,
+        state::NOTIFY_SUCCESS,
+        state::SUCCEEDED,
+    ] {
+        assert!(
+            run.entered(s),
+            "{s} not entered; history:\n{}",
+            run.history_text()
+        );
+    }
+    assert!(!run.entered(state::ROLLBACK));
+    // Polling looped: Validation reported InProgress once before Success.
+    assert_eq!(
+        run.entered_count("ValidationPoll"),
+        2,
+        "history:\n{}",
+        run.history_text()
+    );
+    // Stage order in the history.
+    let order: Vec<usize> = [
+        state::PRE_PROVISION,
+        state::BAKERY,
+        state::PROVISION,
+        state::VALIDATION,
+        state::POST_PROVISION,
+    ]
+    .iter()
+    .map(|s| run.first_entered(s).unwrap())
+    .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "stages out of order: {order:?}"
+    );
+    // Side effects in the emulator's services.
+    assert_eq!(
+        env.listener_weights(),
+        (0, 100),
+        "all traffic on green after the last shift"
+    );
+    let record = env.audit_record(&run.arn);
+    assert_eq!(record["status"]["S"], "SUCCEEDED");
+    assert_eq!(record["ami_id"]["S"], moto::AMI_ID);
+    assert_eq!(record["content_hash"]["S"], moto::CONTENT_HASH);
+    env.assert_secure_parameter(&app);
+    let messages = env.notifications();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["result"] == "SUCCEEDED" && m["ami_id"] == moto::AMI_ID),
+        "{messages:?}"
+    );
+
+    // Second execution: the audit table now exists (DescribeTable path), Validation fails.
+    let run = env.run(&app, "validation-fails", moto::Outcome::FailAt("validate"));
+    assert_eq!(run.status, "FAILED", "history:\n{}", run.history_text());
+    assert!(
+        !run.entered("CreateAuditTable"),
+        "the table exists: no CreateTable"
+    );
+    for s in [
+        state::VALIDATION,
+        "ValidationFailed",
+        state::ROLLBACK,
+        "RollbackTraffic",
+        "CloseAuditRecordFailed",
+        state::NOTIFY_FAILURE,
+        state::FAILED,
+    ] {
+        assert!(
+            run.entered(s),
+            "{s} not entered; history:\n{}",
+            run.history_text()
+        );
+    }
+    assert!(!run.entered(state::POST_PROVISION));
+    assert_eq!(run.error.as_deref(), Some("paasc.ValidationCommandFailed"));
+    assert_eq!(
+        env.listener_weights(),
+        (100, 0),
+        "rollback put all traffic back on blue"
+    );
+    let record = env.audit_record(&run.arn);
+    assert_eq!(record["status"]["S"], "FAILED");
+    assert!(record["error"]["S"]
+        .as_str()
+        .unwrap()
+        .contains("ValidationCommandFailed"));
+    let messages = env.notifications();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["result"] == "FAILED"
+                && m["error"]["Error"] == "paasc.ValidationCommandFailed"),
+        "{messages:?}"
+    );
+}
+
+/// A Provision command that fails: FAILED through the failure path, with no
+/// traffic rollback (Provision produced no outputs) but the audit record
+/// closed and the notification sent.
+#[test]
+fn moto_provision_failure_fails_through_rollback_and_notification() {
+    let app = moto::executable(compile(&root().join("examples/shop.paas"), Some("prod")));
+    let server = moto::Server::start();
+    let env = moto::Env::prepare(&server, &app);
+    let run = env.run(&app, "provision-fails", moto::Outcome::FailAt("provision"));
+    assert_eq!(run.status, "FAILED", "history:\n{}", run.history_text());
+    for s in [
+        state::BAKERY,
+        "BakeryOutput",
+        state::PROVISION,
+        "ProvisionStatus",
+        "ProvisionFailed",
+        state::ROLLBACK,
+        "CloseAuditRecordFailed",
+        state::NOTIFY_FAILURE,
+        state::FAILED,
+    ] {
+        assert!(
+            run.entered(s),
+            "{s} not entered; history:\n{}",
+            run.history_text()
+        );
+    }
+    for s in [
+        "ProvisionOutput",
+        state::VALIDATION,
+        "RollbackTraffic",
+        state::SUCCEEDED,
+    ] {
+        assert!(
+            !run.entered(s),
+            "{s} entered; history:\n{}",
+            run.history_text()
+        );
+    }
+    assert_eq!(run.error.as_deref(), Some("paasc.ProvisionCommandFailed"));
+    assert!(
+        run.cause.as_deref().unwrap_or("").contains("Failed"),
+        "{:?}",
+        run.cause
+    );
+    let record = env.audit_record(&run.arn);
+    assert_eq!(record["status"]["S"], "FAILED");
+    let messages = env.notifications();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["result"] == "FAILED"
+                && m["error"]["Error"] == "paasc.ProvisionCommandFailed"),
+        "{messages:?}"
+    );
+    assert_eq!(env.listener_weights(), (100, 0), "traffic untouched");
+}

@@ -1,0 +1,593 @@
+//! Harness for running the generated state machine in a local moto server
+//! (started by scripts/moto-server.sh, killed on drop), over plain HTTP with
+//! AWS's JSON and query protocols. No AWS SDK: moto checks no signature, so a
+//! dummy SigV4 header only tells it the service and region.
+//!
+//! Accounts: moto's Step Functions interpreter calls the other services with
+//! its own fixed credentials, i.e. in moto's default account 123456789012,
+//! which therefore stands in for the pipeline account here. Resources named
+//! by ARN in another account (the notification topic) are created in that
+//! account (`x-moto-account-id`); moto resolves them across accounts.
+
+use paasc::emit::stepfunctions;
+use paasc::model::App;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub const AMI_ID: &str = "ami-0a1b2c3d4e5f60718";
+pub const CONTENT_HASH: &str = "3f2a9c0d5e7b8a1f4c6d2e9b0a7f5c3e1d8b6a4f2c0e9d7b5a3f1c8e6d4b2a09";
+const RUNNER: &str = "i-0123456789abcdef0";
+
+/// The model as run in the emulator: `release.bake` shortened to 1 s so the
+/// traffic shifts do not make the test wait minutes. Nothing else changes.
+pub fn executable(mut app: App) -> App {
+    app.release.bake_seconds = 1;
+    app
+}
+
+pub struct Server {
+    dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/moto-server.sh")
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(script())
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .expect("run scripts/moto-server.sh");
+        assert!(
+            out.status.success(),
+            "moto server did not start (scripts/install-deps.sh installs it):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = std::fs::read_to_string(dir.path().join("moto.port"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        Server { dir, port }
+    }
+
+    fn outcomes_file(&self) -> PathBuf {
+        self.dir.path().join("ssm-outcomes.json")
+    }
+
+    fn request(
+        &self,
+        service: &str,
+        region: &str,
+        account: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=00"
+        );
+        let mut req = ureq::post(&format!("http://127.0.0.1:{}/", self.port))
+            .set("Authorization", &auth)
+            .timeout(Duration::from_secs(60));
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        if let Some(a) = account {
+            req = req.set("x-moto-account-id", a);
+        }
+        match req.send_string(body) {
+            Ok(resp) => (resp.status(), resp.into_string().unwrap()),
+            Err(ureq::Error::Status(code, resp)) => (code, resp.into_string().unwrap()),
+            Err(e) => panic!("request to moto failed: {e}"),
+        }
+    }
+
+    /// A JSON-protocol call; panics on an error answer.
+    pub fn json(
+        &self,
+        service: &str,
+        target: &str,
+        region: &str,
+        account: Option<&str>,
+        body: Value,
+    ) -> Value {
+        let (code, text) = self.request(
+            service,
+            region,
+            account,
+            &[
+                ("X-Amz-Target", target),
+                ("Content-Type", "application/x-amz-json-1.0"),
+            ],
+            &body.to_string(),
+        );
+        assert!(code < 300, "{target} -> {code}: {text}");
+        if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap()
+        }
+    }
+
+    /// A query-protocol call (form body, XML answer); panics on an error answer.
+    pub fn query(
+        &self,
+        service: &str,
+        region: &str,
+        account: Option<&str>,
+        params: &[(&str, &str)],
+    ) -> String {
+        let body = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let (code, text) = self.request(
+            service,
+            region,
+            account,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            &body,
+        );
+        assert!(code < 300, "{params:?} -> {code}: {text}");
+        text
+    }
+
+    pub fn sfn(&self, region: &str, action: &str, body: Value) -> Value {
+        self.json(
+            "states",
+            &format!("AWSStepFunctions.{action}"),
+            region,
+            None,
+            body,
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Stops exactly the PID the start script recorded.
+        let _ = Command::new(script())
+            .arg("stop")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Text of every `<tag>...</tag>` in `xml`, in order.
+fn xml_values(xml: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i + open.len()..];
+        let Some(j) = after.find(&close) else { break };
+        out.push(after[..j].to_string());
+        rest = &after[j + close.len()..];
+    }
+    out
+}
+
+/// What the runner instance "does" for each SSM document in a run.
+pub enum Outcome {
+    Success,
+    /// The command of this stage (`bake`, `provision`, `validate`, `post`) ends `Failed`.
+    FailAt(&'static str),
+}
+
+/// Resources created in the emulator for one app, and the state machine.
+pub struct Env<'a> {
+    server: &'a Server,
+    region: String,
+    state_machine_arn: String,
+    listener_arn: String,
+    blue_tg: String,
+    green_tg: String,
+    terraform_outputs: Value,
+    queue_url: Option<(String, String)>,
+}
+
+pub struct Run {
+    pub arn: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub events: Vec<Value>,
+}
+
+impl Run {
+    fn entered_names(&self) -> Vec<&str> {
+        self.events
+            .iter()
+            .filter(|e| {
+                e["type"]
+                    .as_str()
+                    .is_some_and(|t| t.ends_with("StateEntered"))
+            })
+            .filter_map(|e| e["stateEnteredEventDetails"]["name"].as_str())
+            .collect()
+    }
+    pub fn entered(&self, state: &str) -> bool {
+        self.entered_names().contains(&state)
+    }
+    pub fn entered_count(&self, state: &str) -> usize {
+        self.entered_names().iter().filter(|s| **s == state).count()
+    }
+    pub fn first_entered(&self, state: &str) -> Option<usize> {
+        self.entered_names().iter().position(|s| *s == state)
+    }
+    pub fn history_text(&self) -> String {
+        self.events
+            .iter()
+            .map(|e| {
+                let name = e["stateEnteredEventDetails"]["name"].as_str().unwrap_or("");
+                let mut details = String::new();
+                for (k, v) in e.as_object().unwrap() {
+                    if k.ends_with("EventDetails")
+                        && k != "stateEnteredEventDetails"
+                        && k != "stateExitedEventDetails"
+                    {
+                        details = v.to_string();
+                        details.truncate(400);
+                    }
+                }
+                format!(
+                    "{:>4} {} {name} {details}",
+                    e["id"],
+                    e["type"].as_str().unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+fn tf_output(value: &str) -> Value {
+    json!({ "sensitive": false, "type": "string", "value": value })
+}
+
+impl<'a> Env<'a> {
+    /// Creates what the state machine's tasks touch (load balancer, target
+    /// groups, listener standing in for the Terraform module's; the
+    /// notification topic with a queue subscribed to read what was sent),
+    /// then the state machine itself.
+    pub fn prepare(server: &'a Server, app: &App) -> Env<'a> {
+        let region = app.region.clone();
+        let subnets = server.query(
+            "ec2",
+            &region,
+            None,
+            &[("Action", "DescribeSubnets"), ("Version", "2016-11-15")],
+        );
+        let subnet_ids = xml_values(&subnets, "subnetId");
+        let vpc = xml_values(&subnets, "vpcId").into_iter().next().unwrap();
+        assert!(
+            subnet_ids.len() >= 2,
+            "moto's default VPC has fewer than two subnets: {subnets}"
+        );
+        let elb = |params: &[(&str, &str)]| {
+            let mut p = vec![("Version", "2015-12-01")];
+            p.extend_from_slice(params);
+            server.query("elasticloadbalancing", &region, None, &p)
+        };
+        let prefix = app.prefix();
+        let lb = elb(&[
+            ("Action", "CreateLoadBalancer"),
+            ("Name", &prefix),
+            ("Subnets.member.1", &subnet_ids[0]),
+            ("Subnets.member.2", &subnet_ids[1]),
+        ]);
+        let lb_arn = xml_values(&lb, "LoadBalancerArn").remove(0);
+        let dns = xml_values(&lb, "DNSName").remove(0);
+        let port = app.service.port.to_string();
+        let tg = |color: &str| {
+            let name = format!("{prefix}-{color}");
+            let out = elb(&[
+                ("Action", "CreateTargetGroup"),
+                ("Name", &name),
+                ("Protocol", "HTTP"),
+                ("Port", &port),
+                ("VpcId", &vpc),
+            ]);
+            xml_values(&out, "TargetGroupArn").remove(0)
+        };
+        let blue_tg = tg("blue");
+        let green_tg = tg("green");
+        let listener = elb(&[
+            ("Action", "CreateListener"),
+            ("LoadBalancerArn", &lb_arn),
+            ("Protocol", "HTTP"),
+            ("Port", "80"),
+            ("DefaultActions.member.1.Type", "forward"),
+            ("DefaultActions.member.1.TargetGroupArn", &blue_tg),
+        ]);
+        let listener_arn = xml_values(&listener, "ListenerArn").remove(0);
+
+        let terraform_outputs = json!({
+            "alb_dns_name": tf_output(&dns),
+            "asg_name": tf_output(&prefix),
+            "audit_table": tf_output(&app.audit_table()),
+            "blue_target_group_arn": tf_output(&blue_tg),
+            "green_target_group_arn": tf_output(&green_tg),
+            "instance_role_arn": tf_output(&format!("arn:aws:iam::{}:role/{prefix}-instance", app.account)),
+            "kms_key_arn": tf_output(&format!("arn:aws:kms:{region}:{}:key/1234abcd-12ab-34cd-56ef-1234567890ab", app.account)),
+            "listener_arn": tf_output(&listener_arn),
+            "log_bucket": tf_output(&app.logs.bucket),
+            "log_group": tf_output(&app.log_group()),
+        });
+
+        let queue_url = app.pipeline.notify.as_ref().map(|topic| {
+            let parts: Vec<&str> = topic.split(':').collect();
+            let (account, name) = (parts[4].to_string(), parts[5].to_string());
+            let created = server.query(
+                "sns",
+                &region,
+                Some(&account),
+                &[
+                    ("Action", "CreateTopic"),
+                    ("Name", &name),
+                    ("Version", "2010-03-31"),
+                ],
+            );
+            assert_eq!(xml_values(&created, "TopicArn"), [topic.clone()]);
+            let queue = format!("{name}-inbox");
+            let q = server.json(
+                "sqs",
+                "AmazonSQS.CreateQueue",
+                &region,
+                Some(&account),
+                json!({ "QueueName": queue }),
+            );
+            let url = q["QueueUrl"].as_str().unwrap().to_string();
+            server.query(
+                "sns",
+                &region,
+                Some(&account),
+                &[
+                    ("Action", "Subscribe"),
+                    ("Version", "2010-03-31"),
+                    ("TopicArn", topic),
+                    ("Protocol", "sqs"),
+                    (
+                        "Endpoint",
+                        &format!("arn:aws:sqs:{region}:{account}:{queue}"),
+                    ),
+                    ("Attributes.entry.1.key", "RawMessageDelivery"),
+                    ("Attributes.entry.1.value", "true"),
+                ],
+            );
+            (account, url)
+        });
+
+        let definition = stepfunctions::emit(app).remove(0).contents;
+        let created = server.sfn(
+            &region,
+            "CreateStateMachine",
+            json!({
+                "name": app.state_machine_name(),
+                "definition": definition,
+                "roleArn": format!("arn:aws:iam::{}:role/{}", app.pipeline.account, app.state_machine_name()),
+            }),
+        );
+        let state_machine_arn = created["stateMachineArn"].as_str().unwrap().to_string();
+        Env {
+            server,
+            region,
+            state_machine_arn,
+            listener_arn,
+            blue_tg,
+            green_tg,
+            terraform_outputs,
+            queue_url,
+        }
+    }
+
+    fn write_outcomes(&self, app: &App, outcome: &Outcome) {
+        let ok = |stdout: &str, pending: u32| json!({ "Status": "Success", "ResponseCode": 0, "StandardOutputContent": stdout, "Pending": pending });
+        let mut outcomes = json!({
+            app.ssm_document_name("bake"): ok(&format!("{AMI_ID}\n"), 0),
+            app.ssm_document_name("provision"): ok(&format!("{}\n", self.terraform_outputs), 0),
+            app.ssm_document_name("validate"): ok("", 1),
+            app.ssm_document_name("post"): ok("", 0),
+        });
+        if let Outcome::FailAt(stage) = outcome {
+            outcomes[app.ssm_document_name(stage)] = json!({
+                "Status": "Failed",
+                "StatusDetails": "Failed",
+                "ResponseCode": 1,
+                "StandardOutputContent": "",
+                "StandardErrorContent": format!("{stage} failed on purpose"),
+                "Pending": 1,
+            });
+        }
+        std::fs::write(self.server.outcomes_file(), outcomes.to_string()).unwrap();
+    }
+
+    /// Starts an execution with the contract's input and waits for its end.
+    pub fn run(&self, app: &App, name: &str, outcome: Outcome) -> Run {
+        self.write_outcomes(app, &outcome);
+        let input = json!({
+            "artifact_bucket": format!("paas-artifacts-{}", app.pipeline.account),
+            "artifact_prefix": format!("{}/{}/{}/{CONTENT_HASH}/", app.name, app.env, app.version),
+            "parameter_path": app.parameter_path(),
+            "content_hash": CONTENT_HASH,
+            "version": app.version,
+            "runner_instance_id": RUNNER,
+        });
+        let started = self.server.sfn(
+            &self.region,
+            "StartExecution",
+            json!({ "stateMachineArn": self.state_machine_arn, "name": name, "input": input.to_string() }),
+        );
+        let arn = started["executionArn"].as_str().unwrap().to_string();
+        let deadline = Instant::now() + Duration::from_secs(600);
+        let described = loop {
+            let d = self.server.sfn(
+                &self.region,
+                "DescribeExecution",
+                json!({ "executionArn": arn }),
+            );
+            if d["status"] != "RUNNING" {
+                break d;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "execution {arn} still RUNNING after 600 s"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        let mut events = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut req = json!({ "executionArn": arn, "maxResults": 1000 });
+            if let Some(t) = &token {
+                req["nextToken"] = json!(t);
+            }
+            let page = self.server.sfn(&self.region, "GetExecutionHistory", req);
+            events.extend(page["events"].as_array().cloned().unwrap_or_default());
+            match page["nextToken"].as_str() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Run {
+            arn,
+            status: described["status"].as_str().unwrap().to_string(),
+            error: described["error"].as_str().map(str::to_string),
+            cause: described["cause"].as_str().map(str::to_string),
+            events,
+        }
+    }
+
+    /// (blue, green) weights of the listener's forward action.
+    pub fn listener_weights(&self) -> (u64, u64) {
+        let out = self.server.query(
+            "elasticloadbalancing",
+            &self.region,
+            None,
+            &[
+                ("Action", "DescribeListeners"),
+                ("Version", "2015-12-01"),
+                ("ListenerArns.member.1", &self.listener_arn),
+            ],
+        );
+        let arns = xml_values(&out, "TargetGroupArn");
+        let weights = xml_values(&out, "Weight");
+        let weight_of = |tg: &str| -> u64 {
+            // ForwardConfig lists TargetGroupArn then Weight per member; a plain
+            // forward action (no ForwardConfig) sends everything to its one group.
+            match arns.iter().skip(1).position(|a| a == tg) {
+                Some(i) if weights.len() > i => weights[i].parse().unwrap(),
+                _ if weights.is_empty() && arns.first().map(String::as_str) == Some(tg) => 100,
+                _ => 0,
+            }
+        };
+        (weight_of(&self.blue_tg), weight_of(&self.green_tg))
+    }
+
+    /// The audit record of an execution, as DynamoDB returns it.
+    pub fn audit_record(&self, execution_arn: &str) -> Value {
+        let table = self.table_name();
+        let got = self.server.json(
+            "dynamodb",
+            "DynamoDB_20120810.GetItem",
+            &self.region,
+            None,
+            json!({ "TableName": table, "Key": { "execution_id": { "S": execution_arn } } }),
+        );
+        got["Item"].clone()
+    }
+
+    fn table_name(&self) -> String {
+        self.terraform_outputs["audit_table"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// PreProvision stored the execution input as a SecureString.
+    pub fn assert_secure_parameter(&self, app: &App) {
+        let name = format!(
+            "{}{}",
+            app.parameter_path(),
+            stepfunctions::EXECUTION_PARAMETER
+        );
+        let got = self.server.json(
+            "ssm",
+            "AmazonSSM.GetParameter",
+            &self.region,
+            None,
+            json!({ "Name": name, "WithDecryption": true }),
+        );
+        assert_eq!(got["Parameter"]["Type"], "SecureString", "{got}");
+        let value: Value =
+            serde_json::from_str(got["Parameter"]["Value"].as_str().unwrap()).unwrap();
+        assert_eq!(value["content_hash"], CONTENT_HASH);
+        assert_eq!(value["runner_instance_id"], RUNNER);
+        let described = self.server.json(
+            "ssm",
+            "AmazonSSM.DescribeParameters",
+            &self.region,
+            None,
+            json!({ "ParameterFilters": [{ "Key": "Name", "Values": [name] }] }),
+        );
+        assert_eq!(
+            described["Parameters"][0]["KeyId"],
+            stepfunctions::kms_key_id(app),
+            "{described}"
+        );
+    }
+
+    /// Every notification published so far (read from the subscribed queue), parsed.
+    pub fn notifications(&self) -> Vec<Value> {
+        let Some((account, url)) = &self.queue_url else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        loop {
+            let got = self.server.json(
+                "sqs",
+                "AmazonSQS.ReceiveMessage",
+                &self.region,
+                Some(account),
+                json!({ "QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 0 }),
+            );
+            let msgs = got["Messages"].as_array().cloned().unwrap_or_default();
+            if msgs.is_empty() || out.len() > 50 {
+                break;
+            }
+            for m in msgs {
+                let body = m["Body"].as_str().unwrap();
+                out.push(serde_json::from_str(body).unwrap_or_else(|_| json!({ "raw": body })));
+                self.server.json(
+                    "sqs",
+                    "AmazonSQS.DeleteMessage",
+                    &self.region,
+                    Some(account),
+                    json!({ "QueueUrl": url, "ReceiptHandle": m["ReceiptHandle"] }),
+                );
+            }
+        }
+        out
+    }
+}
