@@ -1,8 +1,626 @@
-//! Placeholder until this emitter lands; returns no artifacts.
+//! SSM command documents the state machine's tool stages run on the runner
+//! instance: `ssm/bake.json`, `ssm/provision.json`, `ssm/validate.json`,
+//! `ssm/post.json` (registered as `App::ssm_document_name(stage)`).
+//!
+//! Input: one `model::App`. Output: one schemaVersion 2.2 document per stage
+//! with a single `aws:runShellScript` step.
+//!
+//! Invariants:
+//! - SSM pastes parameter values into the script text before the shell sees
+//!   it, so every parameter has an `allowedPattern` that admits no quote,
+//!   space, `$`, backquote, `;` or brace, and each `{{ Name }}` appears
+//!   exactly once, inside single quotes, in an assignment at the top of the
+//!   script; the rest of the script only uses the shell variable.
+//! - Model values in the script go through `sh_quote` (single quotes, and
+//!   braces split so SSM never sees a `{{` that is not a parameter).
+//! - Stdout carries only what the state machine reads: the AMI id (bake),
+//!   `terraform output -json` on one line (provision), a one-line JSON
+//!   summary (validate, post). Everything else goes to stderr (fd 3 is the
+//!   original stdout).
+//! - Every declared parameter is used and every used one is declared
+//!   (`scripts/validate/ssm.sh` checks it).
 
-use super::Artifact;
-use crate::model::App;
+use super::{header, packer, terraform, Artifact};
+use crate::model::{App, Kms, Strategy};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
-pub fn emit(_app: &App) -> Vec<Artifact> {
-    Vec::new()
+/// The tool stages, in pipeline order; the document file is `ssm/<stage>.json`.
+pub const STAGES: [&str; 4] = ["bake", "provision", "validate", "post"];
+
+/// Longest time a `aws:runShellScript` step may run (48 hours).
+const MAX_STEP_SECONDS: u64 = 172_800;
+
+/// Where Provision keeps the Terraform working directory (and the local
+/// state, unless the module configures a backend) between executions.
+pub fn terraform_dir(app: &App) -> String {
+    format!("/var/lib/paasc/{}/terraform", app.prefix())
+}
+
+/// Key of the combined InSpec report in `app.logs.bucket`.
+pub fn report_key_prefix() -> &'static str {
+    "inspec/"
+}
+
+/// The KMS key the validate stage encrypts the report with, usable from any
+/// account: key ARNs as they are, aliases as alias ARNs in the app's account
+/// (a bare alias would resolve in the caller's account). `Kms::Managed` is
+/// the alias the Terraform module creates.
+pub fn report_kms_key(app: &App) -> String {
+    let alias = match &app.kms {
+        Kms::KeyArn(arn) => return arn.clone(),
+        Kms::Alias(alias) => alias.clone(),
+        Kms::Managed => terraform::managed_kms_alias(app),
+    };
+    format!(
+        "arn:{}:kms:{}:{}:{}",
+        terraform::partition(app),
+        app.region,
+        app.account,
+        alias
+    )
+}
+
+#[derive(Serialize)]
+struct Document {
+    #[serde(rename = "schemaVersion")]
+    schema_version: &'static str,
+    description: String,
+    parameters: BTreeMap<&'static str, Parameter>,
+    #[serde(rename = "mainSteps")]
+    main_steps: Vec<Step>,
+}
+
+#[derive(Serialize)]
+struct Parameter {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default: Option<String>,
+    #[serde(rename = "allowedPattern")]
+    allowed_pattern: &'static str,
+}
+
+#[derive(Serialize)]
+struct Step {
+    action: &'static str,
+    name: String,
+    inputs: Inputs,
+}
+
+#[derive(Serialize)]
+struct Inputs {
+    #[serde(rename = "timeoutSeconds")]
+    timeout_seconds: u64,
+    #[serde(rename = "runCommand")]
+    run_command: Vec<String>,
+}
+
+// allowedPattern values: none admits a quote, whitespace, `$`, backquote,
+// `;`, `|`, `&`, `\`, braces or parentheses.
+const P_BUCKET: &str = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$";
+const P_PREFIX: &str = "^([A-Za-z0-9_.+=@-]+/)+$";
+const P_EXECUTION: &str = "^[A-Za-z0-9_.+=@-]{1,80}$";
+const P_VERSION: &str = "^[A-Za-z0-9._+-]{1,128}$";
+const P_AMI_OR_EMPTY: &str = "^(ami-[0-9a-f]{8,17})?$";
+const P_AMI: &str = "^ami-[0-9a-f]{8,17}$";
+const P_TIMESTAMP: &str = "^[0-9]{0,14}$";
+const P_KMS: &str =
+    "^(alias/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+)$";
+const P_WEIGHT: &str = "^(100|[1-9]?[0-9])$";
+const P_ASG: &str = "^[A-Za-z0-9_.-]{1,255}$";
+const P_DNS: &str = "^[A-Za-z0-9.-]{1,253}$";
+
+fn param(description: &str, default: Option<String>, allowed_pattern: &'static str) -> Parameter {
+    Parameter {
+        kind: "String",
+        description: description.to_string(),
+        default,
+        allowed_pattern,
+    }
+}
+
+/// Quotes `s` for bash: single quotes (`'` as `'\''`), and each brace closes
+/// and reopens the quotes after it so the text never holds `{{` or `}}`,
+/// which SSM would take for a parameter reference. NUL is dropped.
+pub fn sh_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("'\\''"),
+            // bash cannot hold NUL in a word and would drop it anyway.
+            '\0' => {}
+            '{' | '}' => {
+                out.push(c);
+                out.push_str("''");
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// The script text being built; `param` lines and the rest in order.
+struct Script {
+    lines: Vec<String>,
+}
+
+impl Script {
+    fn new(app: &App, stage: &str, stdout: &str) -> Self {
+        // The header names the source file: keep it one comment line with no
+        // `{{` whatever the file is called.
+        let head: String = header(app, "#")
+            .trim_end()
+            .chars()
+            .map(|c| {
+                if c.is_control() || c == '{' || c == '}' {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let mut s = Script {
+            lines: vec!["#!/bin/bash".to_string(), head],
+        };
+        s.push("set -euo pipefail");
+        s.push(&format!(
+            "# stdout carries only {stdout}; everything else goes to stderr (fd 3 is stdout)."
+        ));
+        s.push("exec 3>&1 1>&2");
+        let region = sh_quote(&app.region);
+        s.push(&format!(
+            "export AWS_REGION={region} AWS_DEFAULT_REGION={region}"
+        ));
+        s.push(&format!("APP={}", sh_quote(&app.prefix())));
+        s.push(&format!("STAGE={}", sh_quote(stage)));
+        s
+    }
+
+    fn push(&mut self, line: &str) {
+        self.lines.push(line.to_string());
+    }
+
+    /// `VAR='{{ Param }}'`: the only place a parameter is referenced.
+    fn bind(&mut self, var: &str, param: &str) {
+        self.lines.push(format!("{var}='{{{{ {param} }}}}'"));
+    }
+
+    fn extend(&mut self, lines: &[&str]) {
+        self.lines.extend(lines.iter().map(|l| l.to_string()));
+    }
+}
+
+fn common_params(params: &mut BTreeMap<&'static str, Parameter>) {
+    params.insert(
+        "ArtifactBucket",
+        param("S3 bucket holding the build's artifacts", None, P_BUCKET),
+    );
+    params.insert(
+        "ArtifactPrefix",
+        param(
+            "Key prefix of the build's artifacts, `<app>/<env>/<version>/<content-hash>/`",
+            None,
+            P_PREFIX,
+        ),
+    );
+    params.insert(
+        "ExecutionId",
+        param(
+            "Name of the Step Functions execution running this stage",
+            None,
+            P_EXECUTION,
+        ),
+    );
+}
+
+/// Binds the common parameters, makes a private work dir, announces the run
+/// and defines `fetch DIR` (copies `<prefix><DIR>/` into `$WORK/<DIR>`).
+fn common_start(s: &mut Script) {
+    s.bind("ARTIFACT_BUCKET", "ArtifactBucket");
+    s.bind("ARTIFACT_PREFIX", "ArtifactPrefix");
+    s.bind("EXECUTION_ID", "ExecutionId");
+    s.extend(&[
+        "WORK=\"$(mktemp -d \"/tmp/paasc-${STAGE}.XXXXXXXX\")\"",
+        "trap 'rm -rf \"$WORK\"' EXIT",
+        "echo \"paasc: ${STAGE} of ${APP} for execution ${EXECUTION_ID}\"",
+        "fetch() {",
+        "  aws s3 cp --recursive --only-show-errors \"s3://${ARTIFACT_BUCKET}/${ARTIFACT_PREFIX}$1/\" \"$WORK/$1/\"",
+        "}",
+    ]);
+}
+
+/// When the pipeline runs in another account, the app's resources are
+/// reached through the role Terraform assumes for Provision.
+fn assume_app_role(s: &mut Script, app: &App) {
+    if !app.bakes_elsewhere() {
+        return;
+    }
+    s.push(
+        "# The app lives in another account than the pipeline: act there through its deploy role.",
+    );
+    s.push(&format!(
+        "ROLE_ARN={}",
+        sh_quote(&terraform::provision_role_arn(app))
+    ));
+    s.extend(&[
+        "CREDS=\"$(aws sts assume-role --role-arn \"$ROLE_ARN\" --role-session-name \"paasc-${STAGE}-${EXECUTION_ID:0:40}\" --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"",
+        "read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<<\"$CREDS\"",
+        "export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN",
+        "unset CREDS",
+    ]);
+}
+
+fn document(
+    app: &App,
+    stage: &str,
+    description: String,
+    params: BTreeMap<&'static str, Parameter>,
+    script: Script,
+) -> Artifact {
+    let doc = Document {
+        schema_version: "2.2",
+        description,
+        parameters: params,
+        main_steps: vec![Step {
+            action: "aws:runShellScript",
+            name: stage.to_string(),
+            inputs: Inputs {
+                timeout_seconds: app.pipeline.timeout_seconds.min(MAX_STEP_SECONDS),
+                run_command: script.lines,
+            },
+        }],
+    };
+    let text = match serde_json::to_string_pretty(&doc) {
+        Ok(text) => text,
+        // Serialising plain strings and maps cannot fail; stay total anyway
+        // with a document SSM rejects loudly.
+        Err(e) => format!("{{\"error\": {:?}}}", e.to_string()),
+    };
+    Artifact::new(format!("ssm/{stage}.json"), format!("{text}\n"))
+}
+
+fn bake(app: &App) -> Artifact {
+    let mut params = BTreeMap::new();
+    common_params(&mut params);
+    params.insert(
+        "Version",
+        param(
+            "App version baked into the AMI name and tags (default: the spec's)",
+            Some(app.version.clone()),
+            P_VERSION,
+        ),
+    );
+    params.insert(
+        "SourceAmi",
+        param(
+            "AMI to start from instead of the base image lookup (empty: look it up)",
+            Some(String::new()),
+            P_AMI_OR_EMPTY,
+        ),
+    );
+    params.insert(
+        "BuildTimestamp",
+        param(
+            "Timestamp `YYYYMMDDhhmmss` in the AMI name (empty: the time of the build)",
+            Some(String::new()),
+            P_TIMESTAMP,
+        ),
+    );
+    let managed = packer::needs_kms_variable(app);
+    if managed {
+        params.insert(
+            "KmsKeyId",
+            param("KMS key (alias or ARN) that encrypts the AMI: the key the Terraform module created", Some(report_kms_key(app)), P_KMS),
+        );
+    }
+
+    let mut s = Script::new(app, "bake", "the AMI id");
+    common_start(&mut s);
+    s.bind("VERSION", "Version");
+    s.bind("SOURCE_AMI", "SourceAmi");
+    s.bind("BUILD_TIMESTAMP", "BuildTimestamp");
+    let mut vars = vec![
+        format!("-var \"{}=${{VERSION}}\"", packer::VAR_VERSION),
+        format!("-var \"{}=${{SOURCE_AMI}}\"", packer::VAR_SOURCE_AMI),
+        format!(
+            "-var \"{}=${{BUILD_TIMESTAMP}}\"",
+            packer::VAR_BUILD_TIMESTAMP
+        ),
+    ];
+    if managed {
+        s.bind("KMS_KEY_ID", "KmsKeyId");
+        vars.push(format!(
+            "-var \"{}=${{KMS_KEY_ID}}\"",
+            packer::VAR_KMS_KEY_ID
+        ));
+    }
+    s.extend(&[
+        "# The template reads the Chef files from ../chef (path.root).",
+        "fetch packer",
+        "fetch chef",
+        "cd \"$WORK/packer\"",
+        "packer init .",
+    ]);
+    s.push(&format!(
+        "packer build -color=false -machine-readable {} . | tee \"$WORK/packer.log\"",
+        vars.join(" ")
+    ));
+    s.push("# Machine-readable artifact line: <time>,<build>,artifact,<n>,id,<region>:<ami>[%!(PACKER_COMMA)<region>:<ami>...]");
+    s.push(&format!(
+        "REGION_PREFIX={}",
+        sh_quote(&format!("{}:", app.region))
+    ));
+    s.extend(&[
+        "AMI_ID=\"$(awk -F, '$3 == \"artifact\" && $5 == \"id\" { print $6 }' \"$WORK/packer.log\" | sed 's/%!(PACKER_COMMA)/\\n/g' | grep -F \"$REGION_PREFIX\" | tail -n 1 | cut -d: -f2 || true)\"",
+        "if [[ ! \"$AMI_ID\" =~ ^ami-[0-9a-f]{8,17}$ ]]; then",
+        "  echo \"paasc: no AMI id for ${REGION_PREFIX%:} in packer's output\" >&2",
+        "  exit 1",
+        "fi",
+        "printf '%s' \"$AMI_ID\" >&3",
+    ]);
+    let description = format!(
+        "paasc bake for {}: packer init + build of the app's AMI; prints only the AMI id",
+        app.prefix()
+    );
+    document(app, "bake", description, params, s)
+}
+
+fn provision(app: &App) -> Artifact {
+    let mut params = BTreeMap::new();
+    common_params(&mut params);
+    params.insert(
+        "AmiId",
+        param("The AMI baked by the bake stage", None, P_AMI),
+    );
+    let blue_green = app.release.strategy == Strategy::BlueGreen;
+    if blue_green {
+        params.insert(
+            "BlueWeight",
+            param(
+                "Listener weight (percent) of the blue target group",
+                Some("100".into()),
+                P_WEIGHT,
+            ),
+        );
+        params.insert(
+            "GreenWeight",
+            param(
+                "Listener weight (percent) of the green target group",
+                Some("0".into()),
+                P_WEIGHT,
+            ),
+        );
+    }
+
+    let mut s = Script::new(app, "provision", "`terraform output -json` on one line");
+    common_start(&mut s);
+    s.bind("AMI_ID", "AmiId");
+    let mut vars = vec!["-var \"ami_id=${AMI_ID}\"".to_string()];
+    if blue_green {
+        s.bind("BLUE_WEIGHT", "BlueWeight");
+        s.bind("GREEN_WEIGHT", "GreenWeight");
+        vars.push("-var \"blue_weight=${BLUE_WEIGHT}\"".into());
+        vars.push("-var \"green_weight=${GREEN_WEIGHT}\"".into());
+    }
+    s.push("# A persistent directory: Terraform's state and plugins survive between executions.");
+    s.push(&format!("TF_DIR={}", sh_quote(&terraform_dir(app))));
+    s.extend(&[
+        "mkdir -p \"$TF_DIR\"",
+        "fetch terraform",
+        "find \"$TF_DIR\" -maxdepth 1 -type f -name '*.tf' -delete",
+        "cp -R \"$WORK/terraform/.\" \"$TF_DIR/\"",
+        "cd \"$TF_DIR\"",
+        "export TF_IN_AUTOMATION=1",
+        "terraform init -input=false -no-color",
+    ]);
+    s.push(&format!(
+        "terraform apply -input=false -no-color -auto-approve {}",
+        vars.join(" ")
+    ));
+    s.extend(&[
+        "terraform output -no-color -json > \"$WORK/outputs.json\"",
+        "if command -v jq >/dev/null 2>&1; then",
+        "  OUTPUTS=\"$(jq -c . \"$WORK/outputs.json\")\"",
+        "else",
+        "  # JSON strings never hold a raw newline, so this only joins lines.",
+        "  OUTPUTS=\"$(tr -d '\\n' < \"$WORK/outputs.json\")\"",
+        "fi",
+        "printf '%s' \"$OUTPUTS\" >&3",
+    ]);
+    let description = format!(
+        "paasc provision for {}: terraform init + apply with the baked AMI; prints only `terraform output -json`",
+        app.prefix()
+    );
+    document(app, "provision", description, params, s)
+}
+
+fn validate(app: &App) -> Artifact {
+    let mut params = BTreeMap::new();
+    common_params(&mut params);
+    params.insert(
+        "AsgName",
+        param("Auto Scaling group whose InService instances are validated (Terraform output `asg_name`)", None, P_ASG),
+    );
+
+    let mut s = Script::new(app, "validate", "a one-line JSON summary");
+    common_start(&mut s);
+    s.bind("ASG_NAME", "AsgName");
+    s.push(&format!("REPORT_BUCKET={}", sh_quote(&app.logs.bucket)));
+    s.push(&format!(
+        "REPORT_KMS_KEY={}",
+        sh_quote(&report_kms_key(app))
+    ));
+    s.push(&format!(
+        "REPORT_KEY=\"{}${{EXECUTION_ID}}.json\"",
+        report_key_prefix()
+    ));
+    s.extend(&[
+        "fetch inspec",
+        "# InSpec reaches the hosts through SSM (no SSH anywhere): the train-awsssm transport.",
+        "if ! inspec plugin list 2>/dev/null | grep -q train-awsssm; then",
+        "  inspec plugin install train-awsssm",
+        "fi",
+    ]);
+    assume_app_role(&mut s, app);
+    s.extend(&[
+        "INSTANCES=\"$(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names \"$ASG_NAME\" --query 'AutoScalingGroups[0].Instances[?LifecycleState==`InService`].InstanceId' --output text)\"",
+        "mkdir -p \"$WORK/reports\"",
+        "STATUS=passed",
+        "IDS=()",
+        "for ID in $INSTANCES; do",
+        "  if [[ ! \"$ID\" =~ ^i-[0-9a-f]+$ ]]; then continue; fi",
+        "  IDS+=(\"$ID\")",
+        "  RC=0",
+        "  inspec exec \"$WORK/inspec\" -t \"awsssm://${ID}\" --chef-license=accept-silent --no-color --reporter cli \"json:${WORK}/reports/${ID}.json\" || RC=$?",
+        "  case \"$RC\" in",
+        "    0) ;;",
+        "    101) echo \"paasc: ${ID}: some controls were skipped, none failed\" ;;",
+        "    100) echo \"paasc: ${ID}: controls failed\"; if [[ \"$STATUS\" == passed ]]; then STATUS=failed; fi ;;",
+        "    *) echo \"paasc: ${ID}: inspec exited with ${RC}\"; STATUS=error ;;",
+        "  esac",
+        "done",
+        "if [[ ${#IDS[@]} -eq 0 ]]; then",
+        "  echo \"paasc: no InService instance in ${ASG_NAME}\"",
+        "  STATUS=error",
+        "fi",
+        "# One report per execution: the InSpec JSON report of each host, by instance id.",
+        "{",
+        "  printf '{\"execution_id\":\"%s\",\"profile\":\"%s\",\"status\":\"%s\",\"reports\":{' \"$EXECUTION_ID\" \"$APP\" \"$STATUS\"",
+        "  SEP=''",
+        "  for ID in ${IDS[@]+\"${IDS[@]}\"}; do",
+        "    printf '%s\"%s\":' \"$SEP\" \"$ID\"",
+        "    if [[ -s \"$WORK/reports/${ID}.json\" ]]; then cat \"$WORK/reports/${ID}.json\"; else printf 'null'; fi",
+        "    SEP=','",
+        "  done",
+        "  printf '}}'",
+        "} > \"$WORK/report.json\"",
+        "aws s3 cp --only-show-errors --sse aws:kms --sse-kms-key-id \"$REPORT_KMS_KEY\" \"$WORK/report.json\" \"s3://${REPORT_BUCKET}/${REPORT_KEY}\"",
+        "printf '{\"status\":\"%s\",\"report\":\"s3://%s/%s\"}' \"$STATUS\" \"$REPORT_BUCKET\" \"$REPORT_KEY\" >&3",
+        "case \"$STATUS\" in",
+        "  passed) exit 0 ;;",
+        "  failed) exit 100 ;;",
+        "  *) exit 1 ;;",
+        "esac",
+    ]);
+    let description = format!(
+        "paasc validate for {}: inspec exec of the profile on every InService host through SSM; report to s3://{}/inspec/<ExecutionId>.json (SSE-KMS)",
+        app.prefix(),
+        app.logs.bucket
+    );
+    document(app, "validate", description, params, s)
+}
+
+fn post(app: &App) -> Artifact {
+    let mut params = BTreeMap::new();
+    common_params(&mut params);
+    params.insert(
+        "AlbDnsName",
+        param(
+            "DNS name of the load balancer (Terraform output `alb_dns_name`)",
+            None,
+            P_DNS,
+        ),
+    );
+
+    let mut s = Script::new(app, "post", "a one-line JSON summary");
+    common_start(&mut s);
+    s.bind("ALB_DNS_NAME", "AlbDnsName");
+    let (scheme, insecure) = match app.service.https {
+        // The certificate names the app's domain, not the ALB's DNS name, so
+        // the host name cannot verify; the smoke test proves the listener and
+        // the health path, not the certificate (ACM manages that).
+        Some(_) => ("https", " --insecure"),
+        None => ("http", ""),
+    };
+    s.push(&format!("HEALTH_PATH={}", sh_quote(&app.service.health)));
+    s.push(&format!(
+        "URL=\"{scheme}://${{ALB_DNS_NAME}}${{HEALTH_PATH}}\""
+    ));
+    s.extend(&["CODE=none", "for ATTEMPT in $(seq 1 30); do"]);
+    s.push(&format!(
+        "  CODE=\"$(curl --silent --show-error{insecure} --output /dev/null --max-time 10 --write-out '%{{http_code}}' \"$URL\" || true)\""
+    ));
+    s.extend(&[
+        "  if [[ \"$CODE\" =~ ^2[0-9][0-9]$ ]]; then break; fi",
+        "  echo \"paasc: smoke test attempt ${ATTEMPT}: ${URL} answered ${CODE:-nothing}\"",
+        "  sleep 10",
+        "done",
+        "if [[ ! \"$CODE\" =~ ^2[0-9][0-9]$ ]]; then",
+        "  echo \"paasc: smoke test failed: ${URL} answered ${CODE:-nothing}\"",
+        "  exit 1",
+        "fi",
+    ]);
+    // Log shipping: the CloudWatch agent configuration is baked into the
+    // AMI (see `packer::cloudwatch_config`); here the pipeline checks that
+    // the hosts ship and copies the group to the encrypted logs bucket.
+    assume_app_role(&mut s, app);
+    s.push(&format!("LOG_GROUP={}", sh_quote(&app.log_group())));
+    s.push(&format!("LOGS_BUCKET={}", sh_quote(&app.logs.bucket)));
+    s.extend(&[
+        "SHIPPING=no",
+        "LAST_EVENT=\"$(aws logs describe-log-streams --log-group-name \"$LOG_GROUP\" --order-by LastEventTime --descending --max-items 1 --query 'logStreams[0].lastEventTimestamp' --output text 2>/dev/null || true)\"",
+        "if [[ \"$LAST_EVENT\" =~ ^[0-9]+$ ]]; then SHIPPING=yes; else echo \"paasc: warning: no log events in ${LOG_GROUP} yet\"; fi",
+        "NOW_MS=$(( $(date +%s) * 1000 ))",
+        "EXPORT=started",
+        "if ! aws logs create-export-task --task-name \"paasc-${EXECUTION_ID}\" --log-group-name \"$LOG_GROUP\" --from $(( NOW_MS - 86400000 )) --to \"$NOW_MS\" --destination \"$LOGS_BUCKET\" --destination-prefix \"cloudwatch/${EXECUTION_ID}\"; then",
+        "  # One export task per account at a time: a busy account must not fail the deploy.",
+        "  echo \"paasc: warning: could not start the export of ${LOG_GROUP} to s3://${LOGS_BUCKET}/cloudwatch/\"",
+        "  EXPORT=skipped",
+        "fi",
+        "printf '{\"smoke\":\"%s\",\"log_shipping\":\"%s\",\"log_export\":\"%s\"}' \"$CODE\" \"$SHIPPING\" \"$EXPORT\" >&3",
+    ]);
+    let description = format!(
+        "paasc post for {}: smoke test of the load balancer's health path, log shipping check and export of {} to s3://{}/cloudwatch/",
+        app.prefix(),
+        app.log_group(),
+        app.logs.bucket
+    );
+    document(app, "post", description, params, s)
+}
+
+/// The four documents, sorted by path.
+pub fn emit(app: &App) -> Vec<Artifact> {
+    let mut out = vec![bake(app), provision(app), validate(app), post(app)];
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::model::sample;
+
+    #[test]
+    fn sh_quote_breaks_braces_and_quotes() {
+        assert_eq!(sh_quote("a'b"), "'a'\\''b'");
+        let q = sh_quote("x{{ Y }}z");
+        assert!(!q.contains("{{") && !q.contains("}}"), "{q}");
+    }
+
+    #[test]
+    fn parameters_are_bound_once() {
+        for app in [sample::shop_prod(), sample::minimal()] {
+            for a in emit(&app) {
+                let doc: serde_json::Value = serde_json::from_str(&a.contents).unwrap();
+                let lines = doc["mainSteps"][0]["inputs"]["runCommand"]
+                    .as_array()
+                    .unwrap();
+                let text: Vec<&str> = lines.iter().map(|l| l.as_str().unwrap()).collect();
+                for name in doc["parameters"].as_object().unwrap().keys() {
+                    let needle = format!("{{{{ {name} }}}}");
+                    assert_eq!(
+                        text.iter().filter(|l| l.contains(&needle)).count(),
+                        1,
+                        "{} {name}",
+                        a.path
+                    );
+                }
+            }
+        }
+    }
 }

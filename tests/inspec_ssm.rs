@@ -1,0 +1,704 @@
+//! InSpec profile and SSM command documents: every model's artifacts pass
+//! `scripts/validate/inspec.sh` and `scripts/validate/ssm.sh` (Ruby's parser
+//! and YAML, `bash -n`), the generated files carry the facts issue 5 names,
+//! and hostile spec strings come out of Ruby and bash as inert text.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use paasc::emit::{inspec, ssm, Artifact};
+use paasc::model::{sample, App, Check, FileState, Kms, PortState, Strategy, Verify};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every model the validators run on: the hand-built samples, and each
+/// project example compiled for its default env and every env it declares.
+fn models() -> Vec<(String, App)> {
+    let mut out = vec![
+        ("sample shop_prod".to_string(), sample::shop_prod()),
+        ("sample minimal".to_string(), sample::minimal()),
+    ];
+    for name in ["shop", "minimal", "batch"] {
+        let path = root().join("examples").join(format!("{name}.paas"));
+        let default = paasc::compile_file(&path, None, &[])
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for env in default.envs.clone() {
+            let app = paasc::compile_file(&path, Some(&env), &[])
+                .unwrap_or_else(|e| panic!("{} --env {env}: {e}", path.display()));
+            out.push((format!("{name}.paas env {env}"), app));
+        }
+        out.push((format!("{name}.paas default"), default));
+    }
+    out
+}
+
+/// Writes artifacts under `<dir>/<app>/<env>/` like `paasc build` and returns that OUTDIR.
+fn write(dir: &Path, app: &App, artifacts: &[Artifact]) -> PathBuf {
+    let out = dir.join(&app.name).join(&app.env);
+    for a in artifacts {
+        let p = out.join(&a.path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, &a.contents).unwrap();
+    }
+    out
+}
+
+fn need(tool: &str) {
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(ok, "`{tool}` is not on PATH: run scripts/install-deps.sh");
+}
+
+fn run_validator(script: &str, outdir: &Path, what: &str) {
+    let out = Command::new("bash")
+        .arg(root().join("scripts/validate").join(script))
+        .arg(outdir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+    assert!(
+        out.status.success(),
+        "{script} failed for {what}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn artifact<'a>(artifacts: &'a [Artifact], path: &str) -> &'a str {
+    &artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap_or_else(|| panic!("no {path}"))
+        .contents
+}
+
+fn all_controls(artifacts: &[Artifact]) -> String {
+    artifacts
+        .iter()
+        .filter(|a| a.path.starts_with("inspec/controls/"))
+        .map(|a| a.contents.as_str())
+        .collect()
+}
+
+fn doc(artifacts: &[Artifact], stage: &str) -> Value {
+    serde_json::from_str(artifact(artifacts, &format!("ssm/{stage}.json"))).unwrap()
+}
+
+fn script(doc: &Value) -> String {
+    let lines = doc["mainSteps"][0]["inputs"]["runCommand"]
+        .as_array()
+        .unwrap();
+    lines
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn param_names(doc: &Value) -> Vec<String> {
+    doc["parameters"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn inspec_profiles_pass_ruby_and_yaml_checks() {
+    need("ruby");
+    let dir = tempfile::tempdir().unwrap();
+    for (what, app) in models() {
+        let outdir = write(
+            &dir.path().join(what.replace(' ', "_")),
+            &app,
+            &inspec::emit(&app),
+        );
+        run_validator("inspec.sh", &outdir, &what);
+    }
+}
+
+#[test]
+fn ssm_documents_pass_shape_and_bash_checks() {
+    need("ruby");
+    need("bash");
+    let dir = tempfile::tempdir().unwrap();
+    for (what, app) in models() {
+        let outdir = write(
+            &dir.path().join(what.replace(' ', "_")),
+            &app,
+            &ssm::emit(&app),
+        );
+        run_validator("ssm.sh", &outdir, &what);
+    }
+}
+
+#[test]
+fn emit_all_includes_profile_and_documents() {
+    let app = sample::minimal();
+    let paths: Vec<String> = paasc::emit::emit_all(&app)
+        .into_iter()
+        .map(|a| a.path)
+        .collect();
+    for p in [
+        "inspec/inspec.yml",
+        "inspec/controls/implied.rb",
+        "ssm/bake.json",
+        "ssm/provision.json",
+        "ssm/validate.json",
+        "ssm/post.json",
+    ] {
+        assert!(
+            paths.iter().any(|x| x == p),
+            "emit_all lacks {p}: {paths:?}"
+        );
+    }
+}
+
+#[test]
+fn inspec_profile_facts_shop() {
+    let app = sample::shop_prod();
+    let arts = inspec::emit(&app);
+    let yml = artifact(&arts, "inspec/inspec.yml");
+    assert!(yml.starts_with("# generated by paasc "), "{yml}");
+    for fact in [
+        "name: \"shop-prod\"",
+        "maintainer: \"storefront\"",
+        "version: \"1.4.0\"",
+        "  - platform-family: \"debian\"\n    platform-name: \"ubuntu\"",
+        "  - name: app_port",
+        "    value: 8443",
+        "    value: \"/health\"",
+    ] {
+        assert!(yml.contains(fact), "inspec.yml lacks {fact:?}:\n{yml}");
+    }
+    let paths: Vec<&str> = arts.iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "inspec/controls/implied.rb",
+            "inspec/controls/pack-baseline.rb",
+            "inspec/controls/verify.rb",
+            "inspec/inspec.yml"
+        ]
+    );
+    for a in &arts {
+        assert!(
+            a.contents.starts_with("# generated by paasc "),
+            "{} has no header",
+            a.path
+        );
+    }
+    let verify = artifact(&arts, "inspec/controls/verify.rb");
+    for fact in [
+        "control 'shop-port-8443' do",
+        "describe port(8443) do\n    it { should be_listening }",
+        "control 'shop-service-nginx' do",
+        "describe service('nginx') do\n    it { should be_installed }\n    it { should be_enabled }\n    it { should be_running }",
+        "control 'shop-package-nginx' do",
+        "describe package('nginx') do\n    it { should be_installed }\n    its('version') { should cmp '>= 1.24' }",
+        "control 'shop-file-etc-shop-app-yml' do",
+        "describe file('/etc/shop/app.yml') do\n    it { should exist }\n    its('mode') { should cmp '0640' }\n    it { should be_owned_by 'shop' }",
+        "describe file('/root/.ssh/authorized_keys') do\n    it { should_not exist }\n  end",
+        "control 'shop-command-nginx-t' do",
+        "describe command('nginx -t') do\n    its('exit_status') { should eq 0 }",
+        "control 'shop-http-health' do",
+        "describe http('http://localhost:8443/health') do\n    its('status') { should cmp 200 }",
+        "tag app: 'shop', env: 'prod', check: 'port', origin: 'verify'",
+    ] {
+        assert!(verify.contains(fact), "verify.rb lacks {fact:?}:\n{verify}");
+    }
+    let pack = artifact(&arts, "inspec/controls/pack-baseline.rb");
+    assert!(pack.contains("control 'shop-port-22' do"), "{pack}");
+    assert!(
+        pack.contains("describe port(22) do\n    it { should_not be_listening }"),
+        "{pack}"
+    );
+    assert!(pack.contains("impact 1.0"), "{pack}");
+    assert!(pack.contains("origin: 'pack', pack: 'baseline'"), "{pack}");
+    // the pack repeats the explicit authorized_keys check: same id base, suffixed
+    assert!(
+        pack.contains("control 'shop-file-root-ssh-authorized-keys-2' do"),
+        "{pack}"
+    );
+
+    // implied: covered ones (app port, port 22, cloudwatch agent, health) are
+    // left out; Ubuntu's SSM agent is the snap unit, which no check names.
+    let implied = artifact(&arts, "inspec/controls/implied.rb");
+    assert_eq!(implied.matches("\ncontrol ").count(), 1, "{implied}");
+    assert!(
+        implied.contains("describe service('snap.amazon-ssm-agent.amazon-ssm-agent') do"),
+        "{implied}"
+    );
+    let all = all_controls(&arts);
+    assert_eq!(all.matches("describe port(22)").count(), 1);
+    assert_eq!(
+        all.matches("describe service('amazon-cloudwatch-agent')")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn inspec_profile_facts_minimal() {
+    let app = sample::minimal();
+    let arts = inspec::emit(&app);
+    let yml = artifact(&arts, "inspec/inspec.yml");
+    assert!(
+        yml.contains("  - platform-family: \"redhat\"\n    platform-name: \"amazon\""),
+        "{yml}"
+    );
+    let paths: Vec<&str> = arts.iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(paths, ["inspec/controls/implied.rb", "inspec/inspec.yml"]);
+    let implied = artifact(&arts, "inspec/controls/implied.rb");
+    for fact in [
+        "control 'minimal-port-8080' do",
+        "describe port(input('app_port')) do\n    it { should be_listening }",
+        "control 'minimal-port-22' do",
+        "describe port(22) do\n    it { should_not be_listening }",
+        "describe service('amazon-ssm-agent') do",
+        "describe service('amazon-cloudwatch-agent') do",
+        "describe http('http://localhost:' + input('app_port').to_s + input('health_path')) do",
+        "origin: 'implied'",
+    ] {
+        assert!(
+            implied.contains(fact),
+            "implied.rb lacks {fact:?}:\n{implied}"
+        );
+    }
+    assert_eq!(implied.matches("\ncontrol ").count(), 5);
+}
+
+#[test]
+fn inspec_output_is_deterministic() {
+    for (_, app) in models() {
+        assert_eq!(inspec::emit(&app), inspec::emit(&app));
+        assert_eq!(ssm::emit(&app), ssm::emit(&app));
+    }
+}
+
+#[test]
+fn ssm_document_facts() {
+    let shop = sample::shop_prod();
+    let arts = ssm::emit(&shop);
+    let paths: Vec<&str> = arts.iter().map(|a| a.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "ssm/bake.json",
+            "ssm/post.json",
+            "ssm/provision.json",
+            "ssm/validate.json"
+        ]
+    );
+    for stage in ssm::STAGES {
+        let d = doc(&arts, stage);
+        assert_eq!(d["schemaVersion"], "2.2");
+        assert_eq!(d["mainSteps"].as_array().unwrap().len(), 1);
+        assert_eq!(d["mainSteps"][0]["action"], "aws:runShellScript");
+        let s = script(&d);
+        assert!(
+            s.starts_with("#!/bin/bash\n# generated by paasc "),
+            "{stage}: {s}"
+        );
+        assert!(s.contains("\nset -euo pipefail\n"), "{stage}");
+        assert!(s.contains("\nexec 3>&1 1>&2\n"), "{stage}");
+        for p in ["ArtifactBucket", "ArtifactPrefix", "ExecutionId"] {
+            assert!(
+                d["parameters"][p]["allowedPattern"].is_string(),
+                "{stage} lacks {p}"
+            );
+        }
+        for (name, p) in d["parameters"].as_object().unwrap() {
+            assert!(
+                p["allowedPattern"].is_string(),
+                "{stage}.{name} has no allowedPattern"
+            );
+        }
+    }
+    // bake: packer init + build with the pipeline variables, only the AMI id on stdout
+    let bake = doc(&arts, "bake");
+    assert_eq!(
+        param_names(&bake),
+        [
+            "ArtifactBucket",
+            "ArtifactPrefix",
+            "BuildTimestamp",
+            "ExecutionId",
+            "SourceAmi",
+            "Version"
+        ]
+    );
+    assert_eq!(bake["parameters"]["Version"]["default"], "1.4.0");
+    let s = script(&bake);
+    assert!(s.contains("\npacker init .\n"), "{s}");
+    assert!(s.contains("packer build -color=false -machine-readable -var \"version=${VERSION}\" -var \"source_ami=${SOURCE_AMI}\" -var \"build_timestamp=${BUILD_TIMESTAMP}\" ."), "{s}");
+    assert!(s.contains("fetch packer\nfetch chef\n"), "{s}");
+    assert!(s.ends_with("printf '%s' \"$AMI_ID\" >&3"), "{s}");
+    assert!(s.contains("REGION_PREFIX='eu-west-1:'"), "{s}");
+
+    // provision: terraform init + apply with ami_id and the weights, outputs on stdout
+    let prov = doc(&arts, "provision");
+    assert_eq!(
+        param_names(&prov),
+        [
+            "AmiId",
+            "ArtifactBucket",
+            "ArtifactPrefix",
+            "BlueWeight",
+            "ExecutionId",
+            "GreenWeight"
+        ]
+    );
+    let s = script(&prov);
+    assert!(s.contains("terraform init -input=false -no-color"), "{s}");
+    assert!(
+        s.contains("terraform apply -input=false -no-color -auto-approve -var \"ami_id=${AMI_ID}\" -var \"blue_weight=${BLUE_WEIGHT}\" -var \"green_weight=${GREEN_WEIGHT}\""),
+        "{s}"
+    );
+    assert!(
+        s.contains("TF_DIR='/var/lib/paasc/shop-prod/terraform'"),
+        "{s}"
+    );
+    assert!(s.ends_with("printf '%s' \"$OUTPUTS\" >&3"), "{s}");
+
+    // validate: inspec with a JSON reporter, exit codes, SSE-KMS upload to the logs bucket
+    let val = doc(&arts, "validate");
+    assert_eq!(
+        param_names(&val),
+        ["ArtifactBucket", "ArtifactPrefix", "AsgName", "ExecutionId"]
+    );
+    let s = script(&val);
+    assert!(
+        s.contains("inspec exec \"$WORK/inspec\" -t \"awsssm://${ID}\""),
+        "{s}"
+    );
+    assert!(
+        s.contains("--reporter cli \"json:${WORK}/reports/${ID}.json\""),
+        "{s}"
+    );
+    assert!(s.contains("    101) "), "{s}");
+    assert!(s.contains("    100) "), "{s}");
+    assert!(
+        s.contains("REPORT_BUCKET='shop-logs-prod-222233334444'"),
+        "{s}"
+    );
+    assert!(
+        s.contains("REPORT_KEY=\"inspec/${EXECUTION_ID}.json\""),
+        "{s}"
+    );
+    assert!(
+        s.contains("REPORT_KMS_KEY='arn:aws:kms:eu-west-1:222233334444:alias/shop'"),
+        "{s}"
+    );
+    assert!(
+        s.contains("--sse aws:kms --sse-kms-key-id \"$REPORT_KMS_KEY\""),
+        "{s}"
+    );
+    // the upload comes before the exit on failure
+    assert!(
+        s.find("aws s3 cp --only-show-errors --sse aws:kms")
+            .unwrap()
+            < s.find("failed) exit 100").unwrap()
+    );
+    // cross-account pipeline: the app's role is assumed before touching the ASG
+    assert!(
+        s.contains("aws sts assume-role --role-arn \"$ROLE_ARN\""),
+        "{s}"
+    );
+    assert!(s.find("assume-role").unwrap() < s.find("describe-auto-scaling-groups").unwrap());
+    assert!(s.find("fetch inspec").unwrap() < s.find("assume-role").unwrap());
+
+    // post: https smoke test of the health path with retries
+    let post = doc(&arts, "post");
+    assert_eq!(
+        param_names(&post),
+        [
+            "AlbDnsName",
+            "ArtifactBucket",
+            "ArtifactPrefix",
+            "ExecutionId"
+        ]
+    );
+    let s = script(&post);
+    assert!(
+        s.contains("URL=\"https://${ALB_DNS_NAME}${HEALTH_PATH}\""),
+        "{s}"
+    );
+    assert!(s.contains("HEALTH_PATH='/health'"), "{s}");
+    assert!(s.contains("for ATTEMPT in $(seq 1 30); do"), "{s}");
+    assert!(s.contains("LOG_GROUP='/paas/shop/prod'"), "{s}");
+
+    // minimal: http, Kms::Managed -> the module's alias, KmsKeyId for packer, no cross-account role
+    let min = sample::minimal();
+    let arts = ssm::emit(&min);
+    let s = script(&doc(&arts, "post"));
+    assert!(
+        s.contains("URL=\"http://${ALB_DNS_NAME}${HEALTH_PATH}\""),
+        "{s}"
+    );
+    assert!(!s.contains("--insecure"), "{s}");
+    let s = script(&doc(&arts, "validate"));
+    assert!(
+        s.contains(
+            "REPORT_KMS_KEY='arn:aws:kms:eu-west-1:111122223333:alias/paas-minimal-default'"
+        ),
+        "{s}"
+    );
+    assert!(!s.contains("assume-role"), "{s}");
+    let bake = doc(&arts, "bake");
+    assert!(matches!(min.kms, Kms::Managed));
+    assert_eq!(
+        bake["parameters"]["KmsKeyId"]["default"],
+        "arn:aws:kms:eu-west-1:111122223333:alias/paas-minimal-default"
+    );
+    assert!(script(&bake).contains("-var \"kms_key_id=${KMS_KEY_ID}\""));
+
+    // rolling: no weights
+    let mut rolling = sample::minimal();
+    rolling.release.strategy = Strategy::Rolling;
+    let prov = doc(&ssm::emit(&rolling), "provision");
+    assert_eq!(
+        param_names(&prov),
+        ["AmiId", "ArtifactBucket", "ArtifactPrefix", "ExecutionId"]
+    );
+    assert!(!script(&prov).contains("weight"));
+}
+
+// ---------------------------------------------------------------- hostile input
+
+const HOSTILE: &[&str] = &[
+    "it's \"quoted\"",
+    "#{system('x')}",
+    "#{`touch /tmp/paasc-pwned`}",
+    "trailing backslash \\",
+    "back\\'slash\\\\ #{raise 'evaluated'}",
+    "line1\nline2'\nsystem('x')\n#",
+    "\n=begin\n",
+    "\n__END__\n",
+    "%q{x} \"#{1+1}\" ${HOME} $(id) `id` {{ Injected }}",
+    "tab\tcr\rnul\u{0}",
+];
+
+/// A model whose every user string that reaches Ruby is hostile.
+fn hostile_app(i: usize) -> App {
+    let h = |k: usize| HOSTILE[(i + k) % HOSTILE.len()].to_string();
+    let mut app = sample::minimal();
+    app.team = h(0);
+    app.service.health = format!("/{}", h(1));
+    app.source.file_name = format!("x\n{}.paas", h(2));
+    app.verify = vec![
+        Verify::Check {
+            check: Check::Service { name: h(0) },
+        },
+        Verify::Check {
+            check: Check::Package {
+                name: h(1),
+                constraint: Some(h(2)),
+            },
+        },
+        Verify::Check {
+            check: Check::File {
+                path: h(3),
+                state: FileState::Exists,
+                mode: Some(h(4)),
+                owner: Some(h(5)),
+            },
+        },
+        Verify::Check {
+            check: Check::File {
+                path: h(6),
+                state: FileState::Absent,
+                mode: None,
+                owner: None,
+            },
+        },
+        Verify::Check {
+            check: Check::Command {
+                command: h(7),
+                exit: 3,
+            },
+        },
+        Verify::Check {
+            check: Check::Http {
+                path: h(8),
+                status: 204,
+            },
+        },
+        Verify::Pack {
+            name: h(9),
+            checks: vec![
+                Check::Service { name: h(1) },
+                Check::Port {
+                    port: 9,
+                    state: PortState::Closed,
+                },
+            ],
+        },
+    ];
+    app
+}
+
+/// Evaluates a control file with stub InSpec methods that record every
+/// call and its arguments; Kernel's command runners flag any evaluation.
+const PRELUDE: &str = r#"
+require 'json'
+$log = []
+$evaluated = false
+module Kernel
+  def system(*a); $evaluated = true; true; end
+  def `(c); $evaluated = true; ''; end
+  def exec(*a); $evaluated = true; end
+  def spawn(*a); $evaluated = true; end
+end
+class Stub
+  def input(name)
+    { 'app_port' => 8080, 'health_path' => '/' }.fetch(name)
+  end
+  def method_missing(name, *args, &blk)
+    $log << [name.to_s, args.map { |a| a.is_a?(Stub) ? '<stub>' : a }]
+    instance_eval(&blk) if blk
+    self
+  end
+  def respond_to_missing?(*)
+    true
+  end
+end
+path = ARGV.fetch(0)
+Stub.new.instance_eval(File.read(path), path)
+puts JSON.generate({ 'log' => $log, 'evaluated' => $evaluated })
+"#;
+
+fn strings_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| strings_in(x, out)),
+        Value::Object(o) => o.values().for_each(|x| strings_in(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn hostile_strings_are_inert_in_ruby_yaml_and_bash() {
+    need("ruby");
+    need("bash");
+    let dir = tempfile::tempdir().unwrap();
+    let prelude = dir.path().join("prelude.rb");
+    std::fs::write(&prelude, PRELUDE).unwrap();
+    for i in 0..HOSTILE.len() {
+        let app = hostile_app(i);
+        let h = |k: usize| HOSTILE[(i + k) % HOSTILE.len()].to_string();
+        let arts = inspec::emit(&app);
+        let outdir = write(&dir.path().join(format!("h{i}")), &app, &arts);
+        // ruby -c on every control file, YAML shape, headers, ids
+        run_validator("inspec.sh", &outdir, &format!("hostile model {i}"));
+
+        // evaluate every control file: the hostile text arrives verbatim as data
+        let mut seen = Vec::new();
+        for a in arts
+            .iter()
+            .filter(|a| a.path.starts_with("inspec/controls/"))
+        {
+            let out = Command::new("ruby")
+                .arg(&prelude)
+                .arg(outdir.join(&a.path))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "model {i}: {} did not evaluate:\n{}\n{}",
+                a.path,
+                String::from_utf8_lossy(&out.stderr),
+                a.contents
+            );
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(
+                v["evaluated"], false,
+                "model {i}: {} ran a command:\n{}",
+                a.path, a.contents
+            );
+            strings_in(&v["log"], &mut seen);
+        }
+        assert!(!Path::new("/tmp/paasc-pwned").exists());
+        let expect = [
+            h(0),
+            h(1),
+            h(2),
+            h(3),
+            h(4),
+            h(5),
+            h(6),
+            h(7),
+            format!("http://localhost:8080{}", h(8)),
+            h(9),
+            format!("Command `{}` exits 3", h(7)),
+            format!("Service {} is installed, enabled and running", h(0)),
+        ];
+        for e in expect {
+            assert!(
+                seen.contains(&e),
+                "model {i}: {e:?} did not come out of Ruby verbatim; got {seen:?}"
+            );
+        }
+
+        // YAML: the hostile team and health path read back exactly
+        let out = Command::new("ruby")
+            .args([
+                "-ryaml",
+                "-rjson",
+                "-e",
+                "puts JSON.generate(YAML.safe_load(File.read(ARGV[0])))",
+            ])
+            .arg(outdir.join("inspec/inspec.yml"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(meta["maintainer"], h(0).as_str());
+        assert_eq!(meta["inputs"][1]["value"], format!("/{}", h(1)).as_str());
+
+        // SSM: documents still valid, and model text reaches bash as data
+        let docs = ssm::emit(&app);
+        let sdir = write(&dir.path().join(format!("s{i}")), &app, &docs);
+        run_validator("ssm.sh", &sdir, &format!("hostile model {i}"));
+        let post = script(&doc(&docs, "post"));
+        let line = post
+            .lines()
+            .find(|l| l.starts_with("HEALTH_PATH="))
+            .unwrap()
+            .to_string();
+        // the value may span lines: take the assignment up to the URL line
+        let start = post.find(&line).unwrap();
+        let end = post.find("\nURL=").unwrap();
+        let assignment = &post[start..end];
+        let snippet = dir.path().join(format!("health{i}.sh"));
+        std::fs::write(
+            &snippet,
+            format!("{assignment}\nprintf '%s' \"$HEALTH_PATH\"\n"),
+        )
+        .unwrap();
+        let out = Command::new("bash").arg(&snippet).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected = format!("/{}", h(1)).replace('\u{0}', "");
+        // bash drops NUL bytes from variables; nothing else may change
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            expected.as_str(),
+            "model {i}"
+        );
+    }
+}
