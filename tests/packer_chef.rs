@@ -373,3 +373,54 @@ fn dump_for_inspection() {
         write(&root, &app);
     }
 }
+
+/// Packer validate on the template of a model, on a copy without the parts
+/// Packer 1.6.6 does not know (as `packer.sh` does), with extra arguments.
+fn packer_validate(app: &App, args: &[&str]) -> std::process::Output {
+    let root = tempfile::tempdir().unwrap();
+    let dir = write(root.path(), app);
+    std::fs::remove_file(dir.join("packer/plugins.pkr.hcl")).unwrap();
+    let mut body = image_template(app);
+    for structure in body.iter_mut() {
+        if let hcl::structure::Structure::Block(block) = structure {
+            if block.identifier() == "source" {
+                block.body.0.retain(|s| !matches!(s, hcl::structure::Structure::Block(b) if b.identifier() == "metadata_options"));
+            }
+        }
+    }
+    std::fs::write(
+        dir.join("packer/image.pkr.hcl"),
+        hcl::to_string(&body).unwrap(),
+    )
+    .unwrap();
+    Command::new("packer")
+        .arg("validate")
+        .args(args)
+        .arg(".")
+        .current_dir(dir.join("packer"))
+        .output()
+        .expect("packer on PATH (run scripts/install-deps.sh)")
+}
+
+#[test]
+fn managed_kms_key_must_be_supplied_and_customer_managed() {
+    let app = sample::minimal();
+    assert!(matches!(app.kms, Kms::Managed));
+    let ok = packer_validate(&app, &["-var", "kms_key_id=arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    for args in [
+        &[][..],
+        &["-var", "kms_key_id=alias/aws/ebs"][..],
+        &["-var", "kms_key_id="][..],
+    ] {
+        let out = packer_validate(&app, args);
+        assert!(
+            !out.status.success(),
+            "packer validate {args:?} must fail: no key or the AWS default key"
+        );
+    }
+}
