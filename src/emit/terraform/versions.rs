@@ -1,0 +1,211 @@
+//! The module's interface: `versions.tf` (Terraform and provider
+//! requirements, provider configuration), `variables.tf` and `outputs.tf`.
+//! Variable and output names are the cross-artifact contract.
+
+use super::{block, call, ident_obj, kms, quoted_obj, r, s, strs, TfFile};
+use crate::model::{App, Strategy};
+use hcl::expr::{BinaryOp, BinaryOperator, Operation};
+use hcl::{Block, Body, Expression};
+use std::collections::BTreeMap;
+
+/// Tags every resource carries (provider `default_tags`, and the ASG's
+/// propagated tags): the spec's tags, then the paasc ones, which win on a
+/// clash because the pipeline relies on them.
+pub(crate) fn default_tags(app: &App) -> BTreeMap<String, String> {
+    let mut tags = app.tags.clone();
+    tags.insert("app".into(), app.name.clone());
+    tags.insert("team".into(), app.team.clone());
+    tags.insert("version".into(), app.version.clone());
+    tags.insert("env".into(), app.env.clone());
+    tags.insert("managed-by".into(), "paasc".into());
+    tags
+}
+
+pub(crate) fn versions(app: &App) -> TfFile {
+    let terraform = block("terraform")
+        .add_attribute(("required_version", s(">= 1.5")))
+        .add_block(
+            block("required_providers")
+                .add_attribute((
+                    "aws",
+                    ident_obj(vec![
+                        ("source", s("hashicorp/aws")),
+                        ("version", s(">= 5.0")),
+                    ]),
+                ))
+                .build(),
+        )
+        .build();
+
+    let mut provider = block("provider")
+        .add_label("aws")
+        .add_attribute(("region", s(&app.region)))
+        .add_attribute(("allowed_account_ids", strs([app.account.clone()])));
+    if app.bakes_elsewhere() {
+        // The pipeline runs in the platform account; resources belong in the
+        // app's account, reached through the role paasc documents.
+        provider = provider.add_block(
+            block("assume_role")
+                .add_attribute(("role_arn", s(super::provision_role_arn(app))))
+                .add_attribute((
+                    "session_name",
+                    s(super::fit_name(&format!("paasc-{}", app.prefix()), 64)),
+                ))
+                .build(),
+        );
+    }
+    let tags = default_tags(app).into_iter().map(|(k, v)| (k, s(v)));
+    provider = provider.add_block(
+        block("default_tags")
+            .add_attribute(("tags", quoted_obj(tags)))
+            .build(),
+    );
+
+    TfFile {
+        name: "versions.tf",
+        body: Body::builder()
+            .add_block(terraform)
+            .add_block(provider.build())
+            .build(),
+        skips: vec![],
+    }
+}
+
+fn binop(lhs: Expression, op: BinaryOperator, rhs: Expression) -> Expression {
+    Expression::Operation(Box::new(Operation::Binary(BinaryOp::new(lhs, op, rhs))))
+}
+
+fn weight_variable(name: &str, default: u32, who: &str) -> Block {
+    let var = format!("var.{name}");
+    let condition = binop(
+        binop(r(&var), BinaryOperator::GreaterEq, Expression::from(0)),
+        BinaryOperator::And,
+        binop(r(&var), BinaryOperator::LessEq, Expression::from(999)),
+    );
+    block("variable")
+        .add_label(name)
+        .add_attribute(("description", s(format!("Share of traffic the listener sends to the {who} target group (the state machine shifts it)"))))
+        .add_attribute(("type", r("number")))
+        .add_attribute(("default", Expression::from(default)))
+        .add_block(
+            block("validation")
+                .add_attribute(("condition", condition))
+                .add_attribute(("error_message", s(format!("{name} must be between 0 and 999 (ALB target group weight)"))))
+                .build(),
+        )
+        .build()
+}
+
+pub(crate) fn variables(app: &App) -> TfFile {
+    let ami = block("variable")
+        .add_label("ami_id")
+        .add_attribute((
+            "description",
+            s("AMI baked by the Bake stage for this release"),
+        ))
+        .add_attribute(("type", r("string")))
+        .add_block(
+            block("validation")
+                .add_attribute((
+                    "condition",
+                    call(
+                        "can",
+                        vec![call(
+                            "regex",
+                            vec![s("^ami-[0-9a-f]{8,17}$"), r("var.ami_id")],
+                        )],
+                    ),
+                ))
+                .add_attribute(("error_message", s("ami_id must be an AMI id (ami-...)")))
+                .build(),
+        )
+        .build();
+    let mut body = Body::builder().add_block(ami);
+    if app.release.strategy == Strategy::BlueGreen {
+        body = body
+            .add_block(weight_variable("blue_weight", 100, "blue"))
+            .add_block(weight_variable("green_weight", 0, "green"));
+    }
+    TfFile {
+        name: "variables.tf",
+        body: body.build(),
+        skips: vec![],
+    }
+}
+
+fn output(name: &str, description: &str, value: Expression) -> Block {
+    block("output")
+        .add_label(name)
+        .add_attribute(("description", s(description)))
+        .add_attribute(("value", value))
+        .build()
+}
+
+pub(crate) fn outputs(app: &App) -> TfFile {
+    let mut outs = vec![
+        output(
+            "alb_dns_name",
+            "DNS name of the application load balancer",
+            r("aws_lb.this.dns_name"),
+        ),
+        output(
+            "listener_arn",
+            "ARN of the listener that forwards to the fleet",
+            r(super::lb::main_listener(app)),
+        ),
+        output(
+            "asg_name",
+            "Name of the auto scaling group",
+            r("aws_autoscaling_group.this.name"),
+        ),
+        output(
+            "log_bucket",
+            "Encrypted bucket for logs and InSpec reports",
+            r("aws_s3_bucket.logs.id"),
+        ),
+        output(
+            "audit_table",
+            "DynamoDB audit table (hash key execution_id)",
+            r("aws_dynamodb_table.audit.name"),
+        ),
+        output(
+            "instance_role_arn",
+            "IAM role of the instances",
+            r("aws_iam_role.instance.arn"),
+        ),
+        output(
+            "kms_key_arn",
+            "KMS key that encrypts the app's data",
+            kms::key_arn(),
+        ),
+        output(
+            "log_group",
+            "CloudWatch log group of the app",
+            r("aws_cloudwatch_log_group.app.name"),
+        ),
+    ];
+    match app.release.strategy {
+        Strategy::BlueGreen => {
+            outs.push(output(
+                "blue_target_group_arn",
+                "Blue target group",
+                r("aws_lb_target_group.blue.arn"),
+            ));
+            outs.push(output(
+                "green_target_group_arn",
+                "Green target group",
+                r("aws_lb_target_group.green.arn"),
+            ));
+        }
+        Strategy::Rolling => outs.push(output(
+            "target_group_arn",
+            "Target group of the fleet",
+            r("aws_lb_target_group.this.arn"),
+        )),
+    }
+    TfFile {
+        name: "outputs.tf",
+        body: Body::builder().add_blocks(outs).build(),
+        skips: vec![],
+    }
+}

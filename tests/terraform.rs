@@ -1,0 +1,314 @@
+//! The Terraform root module, checked by the real tools and read back.
+//!
+//! For every model: the module is written as `paasc build` lays it out
+//! (`<tmp>/<app>/<env>/terraform/*.tf`), `scripts/validate/terraform.sh` runs
+//! terraform fmt/init/validate and checkov on it (sequentially: checkov is
+//! slow), and the HCL is parsed back with the `hcl` crate to assert the
+//! facts that matter: no ingress covering port 22, KMS on every storage
+//! resource, IMDSv2, and the spec's fleet sizes and CPU target.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use hcl::{Block, Body, Expression};
+use paasc::model::{sample, App, Kms, Launch, Strategy};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Every model the tests cover.
+fn models() -> Vec<App> {
+    let shop = sample::shop_prod();
+    let minimal = sample::minimal();
+    // Shaped like examples/batch.paas: launch configuration, rolling, no kms.
+    let mut batch = sample::minimal();
+    batch.name = "batch".into();
+    batch.env = "default".into();
+    batch.fleet.launch = Launch::Configuration;
+    batch.release.strategy = Strategy::Rolling;
+    batch.fleet.min = 2;
+    batch.fleet.max = 4;
+    batch.fleet.desired = 2;
+    batch.service.https = Some(
+        "arn:aws:acm:eu-west-1:111122223333:certificate/0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+            .into(),
+    );
+    batch.network.vpc = Some("vpc-0123456789abcdef0".into());
+    batch.network.subnets = vec![
+        "subnet-0123456789abcdef0".into(),
+        "subnet-0123456789abcdef1".into(),
+    ];
+    batch.logs.retain_days = 400;
+    // A key ARN and a public plain-HTTP ALB open to the world.
+    let mut open = sample::minimal();
+    open.name = "open".into();
+    open.kms = Kms::KeyArn(
+        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+    );
+    open.service.public = true;
+    open.network.allow = vec!["0.0.0.0/0".into()];
+    open.access.secrets = vec!["/open/config/".into()];
+    vec![shop, minimal, batch, open]
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes the module of `app` under `root/<app>/<env>/terraform/`, returns OUTDIR.
+fn write_module(root: &Path, app: &App) -> PathBuf {
+    let outdir = root.join(&app.name).join(&app.env);
+    for artifact in paasc::emit::terraform::emit(app) {
+        let path = outdir.join(&artifact.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &artifact.contents).unwrap();
+    }
+    outdir
+}
+
+#[test]
+fn modules_pass_fmt_validate_and_checkov() {
+    let tmp = tempfile::tempdir().unwrap();
+    // PAASC_TF_KEEP=DIR keeps the generated modules there for inspection.
+    let root = std::env::var_os("PAASC_TF_KEEP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    let script = manifest_dir().join("scripts/validate/terraform.sh");
+    let mut failures = Vec::new();
+    for app in models() {
+        let outdir = write_module(&root, &app);
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(&outdir)
+            .output()
+            .expect("cannot run bash");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        eprintln!("{}/{}:\n{stderr}", app.name, app.env);
+        if !out.status.success() {
+            failures.push(format!("{}/{}: {}", app.name, app.env, stderr));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "terraform validation failed:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Every `resource` block of the module, parsed back: (type, name, block).
+fn resources(app: &App) -> Vec<(String, String, Block)> {
+    let mut out = Vec::new();
+    for artifact in paasc::emit::terraform::emit(app) {
+        let body: Body =
+            hcl::from_str(&artifact.contents).unwrap_or_else(|e| panic!("{}: {e}", artifact.path));
+        for block in body.into_blocks() {
+            if block.identifier() == "resource" {
+                let labels: Vec<String> = block
+                    .labels()
+                    .iter()
+                    .map(|l| l.as_str().to_string())
+                    .collect();
+                out.push((labels[0].clone(), labels[1].clone(), block));
+            }
+        }
+    }
+    out
+}
+
+fn attr<'a>(block: &'a Block, key: &str) -> Option<&'a Expression> {
+    block
+        .body()
+        .attributes()
+        .find(|a| a.key() == key)
+        .map(|a| a.expr())
+}
+
+fn sub<'a>(block: &'a Block, ident: &str) -> Vec<&'a Block> {
+    block
+        .body()
+        .blocks()
+        .filter(|b| b.identifier() == ident)
+        .collect()
+}
+
+fn number(e: Option<&Expression>) -> Option<u64> {
+    match e {
+        Some(Expression::Number(n)) => n.as_u64(),
+        _ => None,
+    }
+}
+
+fn string(e: Option<&Expression>) -> Option<&str> {
+    match e {
+        Some(Expression::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn is_kms_ref(e: Option<&Expression>) -> bool {
+    matches!(e, Some(Expression::Traversal(_)))
+        && e.map(|e| e.to_string()) == Some("local.kms_key_arn".into())
+}
+
+#[test]
+fn no_ingress_covers_port_22() {
+    for app in models() {
+        for (kind, name, block) in resources(&app) {
+            if kind.contains("ingress") || kind == "aws_security_group" {
+                let from = number(attr(&block, "from_port"));
+                let to = number(attr(&block, "to_port"));
+                assert_ne!(
+                    string(attr(&block, "ip_protocol")),
+                    Some("-1"),
+                    "{name}: all protocols"
+                );
+                if kind.contains("ingress") {
+                    let (from, to) = (from.expect("from_port"), to.expect("to_port"));
+                    assert!(
+                        !(from <= 22 && 22 <= to),
+                        "{}: {kind}.{name} opens {from}-{to}",
+                        app.name
+                    );
+                }
+                assert!(sub(&block, "ingress").is_empty(), "{name}: inline ingress");
+            }
+        }
+    }
+}
+
+#[test]
+fn storage_is_encrypted_with_the_app_key() {
+    for app in models() {
+        let all = resources(&app);
+        let mut seen = 0;
+        for (kind, name, block) in &all {
+            match kind.as_str() {
+                "aws_s3_bucket_server_side_encryption_configuration" => {
+                    let rule = sub(block, "rule")[0];
+                    let by_default = sub(rule, "apply_server_side_encryption_by_default")[0];
+                    if name == "alb_logs" {
+                        assert_eq!(string(attr(by_default, "sse_algorithm")), Some("AES256"));
+                    } else {
+                        assert_eq!(
+                            string(attr(by_default, "sse_algorithm")),
+                            Some("aws:kms"),
+                            "{name}"
+                        );
+                        assert!(is_kms_ref(attr(by_default, "kms_master_key_id")), "{name}");
+                        assert_eq!(
+                            attr(rule, "bucket_key_enabled"),
+                            Some(&Expression::Bool(true))
+                        );
+                    }
+                    seen += 1;
+                }
+                "aws_dynamodb_table" => {
+                    let sse = sub(block, "server_side_encryption")[0];
+                    assert!(is_kms_ref(attr(sse, "kms_key_arn")));
+                    assert_eq!(
+                        attr(sub(block, "point_in_time_recovery")[0], "enabled"),
+                        Some(&Expression::Bool(true))
+                    );
+                    seen += 1;
+                }
+                "aws_cloudwatch_log_group" => {
+                    assert!(is_kms_ref(attr(block, "kms_key_id")), "{name}");
+                    seen += 1;
+                }
+                "aws_launch_template" => {
+                    let ebs = sub(sub(block, "block_device_mappings")[0], "ebs")[0];
+                    assert_eq!(string(attr(ebs, "encrypted")), Some("true"));
+                    assert!(is_kms_ref(attr(ebs, "kms_key_id")));
+                    seen += 1;
+                }
+                "aws_launch_configuration" => {
+                    // Cannot name a key: the root volume inherits the AMI's.
+                    assert_eq!(
+                        attr(sub(block, "root_block_device")[0], "encrypted"),
+                        Some(&Expression::Bool(true))
+                    );
+                    seen += 1;
+                }
+                _ => {}
+            }
+        }
+        let buckets = all.iter().filter(|(k, _, _)| k == "aws_s3_bucket").count();
+        // Buckets + table + app log group + launch resource at least.
+        assert!(
+            seen >= buckets + 3,
+            "{}: only {seen} storage resources checked",
+            app.name
+        );
+    }
+}
+
+#[test]
+fn instances_require_imdsv2() {
+    for app in models() {
+        let all = resources(&app);
+        let launch: Vec<_> = all
+            .iter()
+            .filter(|(k, _, _)| k == "aws_launch_template" || k == "aws_launch_configuration")
+            .collect();
+        assert_eq!(launch.len(), 1);
+        let (kind, _, block) = launch[0];
+        let expected = if app.fleet.launch == Launch::Template {
+            "aws_launch_template"
+        } else {
+            "aws_launch_configuration"
+        };
+        assert_eq!(kind, expected);
+        let md = sub(block, "metadata_options")[0];
+        assert_eq!(string(attr(md, "http_tokens")), Some("required"));
+        assert_eq!(number(attr(md, "http_put_response_hop_limit")), Some(1));
+        assert!(attr(block, "key_name").is_none());
+    }
+}
+
+#[test]
+fn fleet_sizes_and_cpu_target_match_the_spec() {
+    for app in models() {
+        let all = resources(&app);
+        let asg = &all
+            .iter()
+            .find(|(k, n, _)| k == "aws_autoscaling_group" && n == "this")
+            .unwrap()
+            .2;
+        assert_eq!(
+            number(attr(asg, "min_size")),
+            Some(u64::from(app.fleet.min))
+        );
+        assert_eq!(
+            number(attr(asg, "max_size")),
+            Some(u64::from(app.fleet.max))
+        );
+        assert_eq!(
+            number(attr(asg, "desired_capacity")),
+            Some(u64::from(app.fleet.desired))
+        );
+        assert_eq!(string(attr(asg, "health_check_type")), Some("ELB"));
+        assert_eq!(
+            sub(asg, "instance_refresh").len(),
+            usize::from(app.release.strategy == Strategy::Rolling)
+        );
+        let policy = &all
+            .iter()
+            .find(|(k, _, _)| k == "aws_autoscaling_policy")
+            .unwrap()
+            .2;
+        let ttc = sub(policy, "target_tracking_configuration")[0];
+        assert_eq!(
+            number(attr(ttc, "target_value")),
+            Some(u64::from(app.fleet.cpu))
+        );
+        let tgs = all
+            .iter()
+            .filter(|(k, _, _)| k == "aws_lb_target_group")
+            .count();
+        assert_eq!(
+            tgs,
+            if app.release.strategy == Strategy::BlueGreen {
+                2
+            } else {
+                1
+            }
+        );
+    }
+}
