@@ -128,6 +128,14 @@ fn literal(expr: &Expression) -> Option<String> {
     }
 }
 
+fn key_literal(key: &hcl::expr::ObjectKey) -> Option<String> {
+    match key {
+        hcl::expr::ObjectKey::Identifier(ident) => Some(ident.to_string()),
+        hcl::expr::ObjectKey::Expression(expr) => literal(expr),
+        _ => None,
+    }
+}
+
 fn literal_list(expr: &Expression) -> Vec<String> {
     match expr {
         Expression::Array(items) => items
@@ -350,7 +358,7 @@ fn hostile_strings_are_escaped_and_still_validate() {
     };
     let note = tags
         .iter()
-        .find(|(k, _)| k.to_string().trim_matches('"') == "Note")
+        .find(|(k, _)| key_literal(k).as_deref() == Some("Note"))
         .map(|(_, v)| v)
         .unwrap();
     assert_eq!(literal(note).as_deref(), Some(evil));
@@ -422,5 +430,32 @@ fn managed_kms_key_must_be_supplied_and_customer_managed() {
             !out.status.success(),
             "packer validate {args:?} must fail: no key or the AWS default key"
         );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever text a tag or base filter holds, the template parses back to
+    /// exactly that text (escaping is total), and the run list and key stay.
+    #[test]
+    fn any_string_round_trips(key in "[A-Za-z][A-Za-z0-9 ._:/=+@-]{0,20}", value in proptest::prelude::any::<String>(), filter in proptest::prelude::any::<String>()) {
+        let mut app = sample::shop_prod();
+        app.tags.insert(key.clone(), value.clone());
+        app.image.base.filter = filter.clone();
+        let body = image_template(&app);
+        let source = source_block(&body);
+        let Some(Expression::Object(tags)) = attr(source, "tags") else { panic!("tags") };
+        let derived = ["app", "env", "team", "version"].contains(&key.as_str());
+        let found = tags.iter().find(|(k, _)| key_literal(k).as_deref() == Some(key.as_str()));
+        if !derived {
+            let (_, v) = found.expect("the tag is emitted");
+            proptest::prop_assert_eq!(literal(v), Some(value));
+        }
+        let dynamic = source.body().blocks().find(|b| b.identifier() == "dynamic").expect("dynamic block");
+        let content = dynamic.body().blocks().next().expect("content");
+        let Some(Expression::Object(filters)) = attr(content, "filters") else { panic!("filters") };
+        let name = filters.iter().find(|(k, _)| key_literal(k).as_deref() == Some("name")).map(|(_, v)| v).expect("name filter");
+        proptest::prop_assert_eq!(literal(name), Some(filter));
     }
 }
