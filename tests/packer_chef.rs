@@ -339,6 +339,10 @@ fn hostile_strings_are_escaped_and_still_validate() {
     let evil = "${evil} \"quoted\" %{if true}x%{endif} \\ end";
     let mut app = sample::minimal();
     app.tags.insert("Note".into(), evil.into());
+    // Keys AWS allows that could confuse the `=` alignment.
+    app.tags.insert("a = b".into(), "c = {".into());
+    app.tags.insert("Ünïcödé key".into(), "v".into());
+    app.tags.insert("x:y/z@w+1".into(), "[".into());
     app.image.base.filter = format!("al2023-{evil}");
     app.image.base.owner = evil.into();
     let artifact = packer::emit(&app)
