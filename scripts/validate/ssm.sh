@@ -93,6 +93,8 @@ for stage in bake provision validate post; do
         used[name] = true
         errors << "mainSteps[#{i}]: {{#{m[0]}}} is not a declared parameter" unless params.key?(name)
       end
+      rest = text.gsub(/\{\{\s*[A-Za-z0-9_.-]+\s*\}\}/, "")
+      errors << "mainSteps[#{i}]: stray {{ or }} outside a parameter reference" if rest.include?("{{") || rest.include?("}}")
       errors << "mainSteps[#{i}]: script must start with #!/bin/bash" unless cmd[0] == "#!/bin/bash"
       errors << "mainSteps[#{i}]: script must set -euo pipefail" unless cmd.include?("set -euo pipefail")
       File.write(File.join(tmp, "#{stage}.#{i}.sh"), text + "\n")
