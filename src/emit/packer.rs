@@ -306,7 +306,8 @@ fn source(app: &App) -> Block {
         .add_attribute(("device_name", var(VAR_ROOT_DEVICE_NAME)))
         .add_attribute(("volume_size", app.image.volume_gib))
         .add_attribute(("volume_type", s("gp3")))
-        // gp3 baseline; Packer requires both for gp3 mappings.
+        // The gp3 baseline, explicit: Packer 1.6.6 refuses a gp3 mapping
+        // without a throughput.
         .add_attribute(("iops", 3000))
         .add_attribute(("throughput", 125))
         .add_attribute(("encrypted", true))
@@ -324,6 +325,9 @@ fn source(app: &App) -> Block {
         .add_attribute(("communicator", s("ssh")))
         .add_attribute(("ssh_username", s(&base.user)))
         .add_attribute(("ssh_interface", s("session_manager")))
+        // The SSM agent must register before the tunnel opens: allow more
+        // than Packer's 5m default.
+        .add_attribute(("ssh_timeout", s("10m")))
         .add_attribute(("ssh_clear_authorized_keys", true))
         .add_block(instance_profile_policy())
         .add_block(
