@@ -702,3 +702,263 @@ fn hostile_strings_are_inert_in_ruby_yaml_and_bash() {
         );
     }
 }
+
+// ------------------------------------------------- the scripts, run with stub tools
+
+/// Stub `aws`, `packer`, `terraform`, `inspec` and `curl`: each logs its
+/// arguments and answers like the real tool would for what the documents ask.
+const STUBS: &[(&str, &str)] = &[
+    (
+        "aws",
+        r#"#!/bin/bash
+echo "aws $*" >> "$STUB_LOG"
+case "$1 $2" in
+  "s3 cp")
+    if [ "$3" = "--recursive" ]; then dst="${@: -1}"; mkdir -p "$dst"; echo stub > "$dst/stub.txt"
+    else src="${@: -2:1}"; cp "$src" "$STUB_DIR/uploaded.json"; fi ;;
+  "autoscaling describe-auto-scaling-groups") printf 'i-0123456789abcdef0\ti-0fedcba987654321\n' ;;
+  "sts assume-role") printf 'AKIAEXAMPLE\tsecret\ttoken\n' ;;
+  "logs describe-log-streams") echo 1700000000000 ;;
+  "logs create-export-task") echo '{"taskId":"t-1"}' ;;
+  *) echo "stub aws: unexpected $*" >&2; exit 1 ;;
+esac
+"#,
+    ),
+    (
+        "packer",
+        r#"#!/bin/bash
+echo "packer $*" >> "$STUB_LOG"
+case "$1" in
+  init) echo "Installed plugin github.com/hashicorp/amazon" ;;
+  build)
+    echo '1700000000,,ui,say,==> amazon-ebs.app: Creating AMI'
+    echo '1700000001,amazon-ebs.app,artifact-count,1'
+    echo '1700000001,amazon-ebs.app,artifact,0,builder-id,mitchellh.amazonebs'
+    echo "1700000001,amazon-ebs.app,artifact,0,id,ap-south-1:ami-0aaaaaaaaaaaaaaaa%!(PACKER_COMMA)${STUB_REGION}:ami-0123456789abcdef0"
+    echo '1700000001,amazon-ebs.app,artifact,0,end' ;;
+  *) exit 1 ;;
+esac
+"#,
+    ),
+    (
+        "terraform",
+        r#"#!/bin/bash
+echo "terraform $*" >> "$STUB_LOG"
+case "$1" in
+  init|apply) echo "terraform $1: lots of output" ;;
+  output) printf '{\n  "alb_dns_name": {\n    "sensitive": false,\n    "type": "string",\n    "value": "a b"\n  }\n}\n' ;;
+  *) exit 1 ;;
+esac
+"#,
+    ),
+    (
+        "inspec",
+        r#"#!/bin/bash
+echo "inspec $*" >> "$STUB_LOG"
+case "$1" in
+  plugin) echo "train-awsssm  0.3.1  gem (user)" ;;
+  exec)
+    for a in "$@"; do case "$a" in json:*) printf '{"profiles":[],"target":"%s"}' "$4" > "${a#json:}" ;; esac; done
+    echo "Profile Summary: ..."
+    exit "${STUB_INSPEC_RC:-0}" ;;
+  *) exit 1 ;;
+esac
+"#,
+    ),
+    (
+        "curl",
+        r#"#!/bin/bash
+echo "curl $*" >> "$STUB_LOG"
+printf '200'
+"#,
+    ),
+];
+
+struct Run {
+    code: i32,
+    stdout: String,
+    log: String,
+    dir: tempfile::TempDir,
+}
+
+/// Runs one document's script with its parameters filled in (declared
+/// defaults, else `values`), the stub tools first on PATH.
+fn run_document(app: &App, stage: &str, values: &[(&str, &str)], inspec_rc: i32) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for (name, text) in STUBS {
+        let p = bin.join(name);
+        std::fs::write(&p, text).unwrap();
+        Command::new("chmod").arg("+x").arg(&p).status().unwrap();
+    }
+    let d = doc(&ssm::emit(app), stage);
+    let mut text = script(&d);
+    for (name, p) in d["parameters"].as_object().unwrap() {
+        let value = values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.to_string())
+            .or_else(|| p["default"].as_str().map(str::to_string));
+        let value =
+            value.unwrap_or_else(|| panic!("{stage}: no value for required parameter {name}"));
+        text = text.replace(&format!("{{{{ {name} }}}}"), &value);
+    }
+    // Provision's persistent directory, moved into the sandbox.
+    text = text.replace("/var/lib/paasc/", &format!("{}/var/", dir.path().display()));
+    let path = dir.path().join(format!("{stage}.sh"));
+    std::fs::write(&path, &text).unwrap();
+    let log = dir.path().join("log");
+    let out = Command::new("bash")
+        .arg(&path)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("STUB_LOG", &log)
+        .env("STUB_DIR", dir.path())
+        .env("STUB_REGION", &app.region)
+        .env("STUB_INSPEC_RC", inspec_rc.to_string())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        log: format!(
+            "{}\n--- stderr:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        dir,
+    }
+}
+
+const VALUES: &[(&str, &str)] = &[
+    ("ArtifactBucket", "paas-artifacts-777788889999"),
+    ("ArtifactPrefix", "shop/prod/1.4.0/0123abcd/"),
+    ("ExecutionId", "shop-prod-1_4_0-0123abcd4567"),
+    ("AmiId", "ami-0123456789abcdef0"),
+    ("AsgName", "shop-prod-green"),
+    ("AlbDnsName", "shop-prod-123456.eu-west-1.elb.amazonaws.com"),
+];
+
+#[test]
+fn ssm_scripts_run_with_stub_tools() {
+    need("bash");
+    for app in [sample::shop_prod(), sample::minimal()] {
+        let what = app.prefix();
+
+        let r = run_document(&app, "bake", VALUES, 0);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (0, "ami-0123456789abcdef0"),
+            "{what} bake:\n{}",
+            r.log
+        );
+        assert!(r.log.contains("packer init ."), "{}", r.log);
+        assert!(r.log.contains(&format!("packer build -color=false -machine-readable -var version={} -var source_ami= -var build_timestamp=", app.version)), "{}", r.log);
+        assert!(r.log.contains("aws s3 cp --recursive --only-show-errors s3://paas-artifacts-777788889999/shop/prod/1.4.0/0123abcd/packer/"), "{}", r.log);
+        assert!(r.log.contains("/0123abcd/chef/"), "{}", r.log);
+
+        let r = run_document(&app, "provision", VALUES, 0);
+        assert_eq!(r.code, 0, "{what} provision:\n{}", r.log);
+        assert!(
+            r.stdout.starts_with('{') && !r.stdout.contains('\n'),
+            "{what}: {:?}",
+            r.stdout
+        );
+        let outputs: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(outputs["alb_dns_name"]["value"], "a b");
+        let weights = if app.release.strategy == Strategy::BlueGreen {
+            " -var blue_weight=100 -var green_weight=0"
+        } else {
+            ""
+        };
+        assert!(r.log.contains(&format!("terraform apply -input=false -no-color -auto-approve -var ami_id=ami-0123456789abcdef0{weights}")), "{}", r.log);
+        assert!(
+            r.dir
+                .path()
+                .join(format!("var/{what}/terraform/stub.txt"))
+                .exists(),
+            "{}",
+            r.log
+        );
+
+        for (rc, code, status) in [
+            (0, 0, "passed"),
+            (101, 0, "passed"),
+            (100, 100, "failed"),
+            (1, 1, "error"),
+        ] {
+            let r = run_document(&app, "validate", VALUES, rc);
+            assert_eq!(r.code, code, "{what} validate (inspec {rc}):\n{}", r.log);
+            let summary: Value =
+                serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {:?}", r.stdout));
+            assert_eq!(summary["status"], status);
+            assert_eq!(
+                summary["report"],
+                format!(
+                    "s3://{}/inspec/shop-prod-1_4_0-0123abcd4567.json",
+                    app.logs.bucket
+                )
+                .as_str()
+            );
+            // the report is uploaded whatever the result, encrypted with the app's key
+            let report: Value = serde_json::from_str(
+                &std::fs::read_to_string(r.dir.path().join("uploaded.json")).unwrap(),
+            )
+            .unwrap();
+            assert_eq!(report["status"], status);
+            assert_eq!(
+                report["reports"]["i-0123456789abcdef0"]["target"],
+                "awsssm://i-0123456789abcdef0"
+            );
+            assert_eq!(report["reports"].as_object().unwrap().len(), 2);
+            assert!(
+                r.log.contains(&format!(
+                    "--sse aws:kms --sse-kms-key-id {}",
+                    ssm::report_kms_key(&app)
+                )),
+                "{}",
+                r.log
+            );
+            assert_eq!(
+                r.log.contains("aws sts assume-role"),
+                app.bakes_elsewhere(),
+                "{}",
+                r.log
+            );
+        }
+
+        let r = run_document(&app, "post", VALUES, 0);
+        assert_eq!(r.code, 0, "{what} post:\n{}", r.log);
+        let summary: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(
+            summary,
+            serde_json::json!({"smoke": "200", "log_shipping": "yes", "log_export": "started"})
+        );
+        let scheme = if app.service.https.is_some() {
+            "--insecure"
+        } else {
+            "--max-time"
+        };
+        assert!(r.log.contains(scheme), "{}", r.log);
+        assert!(
+            r.log.contains(&format!(
+                "{}://shop-prod-123456.eu-west-1.elb.amazonaws.com{}",
+                if app.service.https.is_some() {
+                    "https"
+                } else {
+                    "http"
+                },
+                app.service.health
+            )),
+            "{}",
+            r.log
+        );
+    }
+}
