@@ -173,9 +173,16 @@ mod tests {
     fn keys_are_sorted_and_output_deterministic() {
         let app = sample::shop_prod();
         let text = &emit(&app)[0].contents;
-        let cache = text.find("\"cache\"").unwrap();
-        let env = text.find("\"env\": \"prod\"").unwrap();
-        assert!(cache < env);
+        let keys: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("  \""))
+            .filter_map(|l| l.split('"').next())
+            .collect();
+        assert_eq!(keys, ["nginx", "paasc", "run_list", "shop"]);
+        let shop = text.find("\"shop\": {").unwrap();
+        let cache = shop + text[shop..].find("\"cache\"").unwrap();
+        let env = shop + text[shop..].find("\"env\": \"prod\"").unwrap();
+        assert!(cache < env, "{text}");
         assert_eq!(emit(&app), emit(&app));
     }
 
