@@ -49,7 +49,9 @@ pub struct Compilation {
 
 impl Compilation {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity() == diagnostics::Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity() == diagnostics::Severity::Error)
     }
 }
 
@@ -58,7 +60,13 @@ impl Compilation {
 /// returned for `envs` only, and only when there is no error at all.
 /// `require_app`: a file without `app` is an error (build, deploy) or
 /// fine (check, for library files).
-pub fn compile(root: &str, loader: &dyn Loader, envs: &Envs, sets: &[(String, String)], require_app: bool) -> Compilation {
+pub fn compile(
+    root: &str,
+    loader: &dyn Loader,
+    envs: &Envs,
+    sets: &[(String, String)],
+    require_app: bool,
+) -> Compilation {
     let mut diags = Diagnostics::default();
     let prog = resolve::load(root, loader, sets, &mut diags);
     validate::program_warnings(&prog, &mut diags);
@@ -73,7 +81,10 @@ pub fn compile(root: &str, loader: &dyn Loader, envs: &Envs, sets: &[(String, St
             }
         }
         Some(app) => {
-            let declared: Vec<String> = validate::envs(app, &mut Diagnostics::default()).iter().map(|(l, _)| l.name.clone()).collect();
+            let declared: Vec<String> = validate::envs(app, &mut Diagnostics::default())
+                .iter()
+                .map(|(l, _)| l.name.clone())
+                .collect();
             let mut all: Vec<Option<String>> = vec![None];
             all.extend(declared.iter().cloned().map(Some));
             if let Envs::Named(n) = envs {
@@ -99,20 +110,44 @@ pub fn compile(root: &str, loader: &dyn Loader, envs: &Envs, sets: &[(String, St
     if diags.has_errors() {
         apps.clear();
     }
-    Compilation { sources: prog.sources, diagnostics: diags.into_sorted(), apps }
+    Compilation {
+        sources: prog.sources,
+        diagnostics: diags.into_sorted(),
+        apps,
+    }
 }
 
 /// Compiles a spec file from disk for one env (`None` = default); Err holds
 /// the rendered diagnostics. A convenience for tests and tools.
-pub fn compile_file(path: &std::path::Path, env: Option<&str>, sets: &[(String, String)]) -> Result<App, String> {
+pub fn compile_file(
+    path: &std::path::Path,
+    env: Option<&str>,
+    sets: &[(String, String)],
+) -> Result<App, String> {
     let envs = match env {
         Some(e) => Envs::Named(e.to_string()),
         None => Envs::Default,
     };
-    let c = compile(&path.to_string_lossy(), &resolve::FsLoader, &envs, sets, true);
+    let c = compile(
+        &path.to_string_lossy(),
+        &resolve::FsLoader,
+        &envs,
+        sets,
+        true,
+    );
     if c.has_errors() {
-        let style = diagnostics::render::Style { color: false, width: 100 };
-        return Err(c.diagnostics.iter().map(|d| diagnostics::render::human(d, &c.sources, style)).collect());
+        let style = diagnostics::render::Style {
+            color: false,
+            width: 100,
+        };
+        return Err(c
+            .diagnostics
+            .iter()
+            .map(|d| diagnostics::render::human(d, &c.sources, style))
+            .collect());
     }
-    c.apps.into_iter().next().ok_or_else(|| "no app".to_string())
+    c.apps
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no app".to_string())
 }

@@ -30,47 +30,132 @@ const GOOD: &str = r#"app demo {
 fn exit_codes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let good = write(dir.path(), "good.paas", GOOD);
-    let warn = write(dir.path(), "warn.paas", &GOOD.replace("  }\n}", "  }\n  fleet { launch = configuration }\n}"));
+    let warn = write(
+        dir.path(),
+        "warn.paas",
+        &GOOD.replace("  }\n}", "  }\n  fleet { launch = configuration }\n}"),
+    );
     let bad = write(dir.path(), "bad.paas", &GOOD.replace("8080", "0"));
-    assert_eq!(paasc().args(["check", &good]).status().expect("run").code(), Some(0));
-    assert_eq!(paasc().args(["check", &warn]).status().expect("run").code(), Some(0));
-    assert_eq!(paasc().args(["check", &warn, "--deny-warnings"]).status().expect("run").code(), Some(1));
-    assert_eq!(paasc().args(["check", &bad]).status().expect("run").code(), Some(1));
-    assert_eq!(paasc().args(["check", "no-such-file.paas"]).status().expect("run").code(), Some(2));
-    assert_eq!(paasc().args(["check"]).status().expect("run").code(), Some(2));
-    assert_eq!(paasc().args(["check", &good, "--set", "novalue"]).status().expect("run").code(), Some(2));
+    assert_eq!(
+        paasc().args(["check", &good]).status().expect("run").code(),
+        Some(0)
+    );
+    assert_eq!(
+        paasc().args(["check", &warn]).status().expect("run").code(),
+        Some(0)
+    );
+    assert_eq!(
+        paasc()
+            .args(["check", &warn, "--deny-warnings"])
+            .status()
+            .expect("run")
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        paasc().args(["check", &bad]).status().expect("run").code(),
+        Some(1)
+    );
+    assert_eq!(
+        paasc()
+            .args(["check", "no-such-file.paas"])
+            .status()
+            .expect("run")
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        paasc().args(["check"]).status().expect("run").code(),
+        Some(2)
+    );
+    assert_eq!(
+        paasc()
+            .args(["check", &good, "--set", "novalue"])
+            .status()
+            .expect("run")
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn json_lines_have_the_documented_fields() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let bad = write(dir.path(), "bad.paas", &GOOD.replace("  }\n}", "  }\n  fleet { min = 3  max = 2 }\n  tema = \"x\"\n}"));
-    let out = paasc().args(["check", &bad, "--message-format", "json"]).output().expect("run");
+    let bad = write(
+        dir.path(),
+        "bad.paas",
+        &GOOD.replace(
+            "  }\n}",
+            "  }\n  fleet { min = 3  max = 2 }\n  tema = \"x\"\n}",
+        ),
+    );
+    let out = paasc()
+        .args(["check", &bad, "--message-format", "json"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("utf8");
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
     assert_eq!(lines.len(), 2, "{text}");
     for l in &lines {
-        for key in ["severity", "code", "message", "file", "line", "column", "end_line", "end_column", "labels", "help"] {
+        for key in [
+            "severity",
+            "code",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "labels",
+            "help",
+        ] {
             assert!(l.get(key).is_some(), "missing {key} in {l}");
         }
     }
-    let fleet = lines.iter().find(|l| l["code"] == "paas::E0313").expect("fleet order diagnostic");
+    let fleet = lines
+        .iter()
+        .find(|l| l["code"] == "paas::E0313")
+        .expect("fleet order diagnostic");
     assert_eq!(fleet["severity"], "error");
     assert_eq!(fleet["line"], 8);
-    let tema = lines.iter().find(|l| l["code"] == "paas::E0200").expect("unknown key");
-    assert_eq!((tema["line"].as_u64(), tema["column"].as_u64(), tema["end_column"].as_u64()), (Some(9), Some(3), Some(7)));
+    let tema = lines
+        .iter()
+        .find(|l| l["code"] == "paas::E0200")
+        .expect("unknown key");
+    assert_eq!(
+        (
+            tema["line"].as_u64(),
+            tema["column"].as_u64(),
+            tema["end_column"].as_u64()
+        ),
+        (Some(9), Some(3), Some(7))
+    );
     assert_eq!(tema["help"], "did you mean `team`?");
 }
 
 #[test]
 fn explain_knows_every_code() {
     for code in paasc::diagnostics::Code::ALL {
-        let out = paasc().args(["explain", code.as_str()]).output().expect("run");
+        let out = paasc()
+            .args(["explain", code.as_str()])
+            .output()
+            .expect("run");
         assert!(out.status.success(), "{}", code.as_str());
-        assert!(String::from_utf8_lossy(&out.stdout).contains(code.explain().lines().next().unwrap_or("")));
+        assert!(String::from_utf8_lossy(&out.stdout)
+            .contains(code.explain().lines().next().unwrap_or("")));
     }
-    assert_eq!(paasc().args(["explain", "E9999"]).status().expect("run").code(), Some(2));
+    assert_eq!(
+        paasc()
+            .args(["explain", "E9999"])
+            .status()
+            .expect("run")
+            .code(),
+        Some(2)
+    );
 }
 
 fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -78,7 +163,12 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     for e in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let e = e.expect("walk");
         if e.file_type().is_file() {
-            let rel = e.path().strip_prefix(dir).expect("prefix").to_string_lossy().into_owned();
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned();
             out.push((rel, std::fs::read(e.path()).expect("read")));
         }
     }
@@ -90,30 +180,46 @@ fn build_is_deterministic_and_writes_a_manifest() {
     let a = tempfile::tempdir().expect("tempdir");
     let b = tempfile::tempdir().expect("tempdir");
     for d in [&a, &b] {
-        let st = paasc().args(["build", "examples/shop.paas", "--all-envs", "-o"]).arg(d.path()).status().expect("run");
+        let st = paasc()
+            .args(["build", "examples/shop.paas", "--all-envs", "-o"])
+            .arg(d.path())
+            .status()
+            .expect("run");
         assert!(st.success());
     }
     let ta = tree(a.path());
     assert_eq!(ta, tree(b.path()), "two builds differ");
     for env in ["default", "staging", "prod"] {
         let m = a.path().join("shop").join(env).join("manifest.json");
-        let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&m).expect("manifest")).expect("json");
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&m).expect("manifest")).expect("json");
         assert_eq!(manifest["env"], env);
         let listed = manifest["artifacts"].as_array().expect("artifacts");
         let on_disk = tree(&a.path().join("shop").join(env));
-        assert_eq!(listed.len() + 1, on_disk.len(), "manifest lists every other file");
+        assert_eq!(
+            listed.len() + 1,
+            on_disk.len(),
+            "manifest lists every other file"
+        );
         for entry in listed {
             use sha2::Digest;
             let path = entry["path"].as_str().expect("path");
-            let bytes = std::fs::read(a.path().join("shop").join(env).join(path)).expect("artifact");
-            let hex: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+            let bytes =
+                std::fs::read(a.path().join("shop").join(env).join(path)).expect("artifact");
+            let hex: String = sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             assert_eq!(entry["sha256"], hex, "{path}");
         }
     }
     // No absolute paths leak into output.
     let root = a.path().to_string_lossy().into_owned();
     for (name, bytes) in &ta {
-        assert!(!String::from_utf8_lossy(bytes).contains(&root), "{name} contains the output path");
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(&root),
+            "{name} contains the output path"
+        );
     }
 }
 
@@ -122,23 +228,51 @@ fn a_failing_build_leaves_previous_output_untouched() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
     let spec = write(dir.path(), "demo.paas", GOOD);
-    assert!(paasc().args(["build", &spec, "-o"]).arg(&out).status().expect("run").success());
+    assert!(paasc()
+        .args(["build", &spec, "-o"])
+        .arg(&out)
+        .status()
+        .expect("run")
+        .success());
     let before = tree(&out);
     assert!(!before.is_empty());
     std::fs::write(&spec, GOOD.replace("8080", "22")).expect("break the spec");
-    let st = paasc().args(["build", &spec, "-o"]).arg(&out).status().expect("run");
+    let st = paasc()
+        .args(["build", &spec, "-o"])
+        .arg(&out)
+        .status()
+        .expect("run");
     assert_eq!(st.code(), Some(1));
     assert_eq!(before, tree(&out), "output changed after a failed build");
     // Nothing half-written is left beside it.
-    let names: Vec<String> = std::fs::read_dir(out.join("demo")).expect("dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(out.join("demo"))
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(names, vec!["default".to_string()]);
 }
 
 #[test]
 fn build_of_a_library_file_is_an_error() {
-    let st = paasc().args(["build", "examples/lib/platform.paas", "-o", "/nonexistent/never-written"]).status().expect("run");
+    let st = paasc()
+        .args([
+            "build",
+            "examples/lib/platform.paas",
+            "-o",
+            "/nonexistent/never-written",
+        ])
+        .status()
+        .expect("run");
     assert_eq!(st.code(), Some(1));
     assert!(!Path::new("/nonexistent/never-written").exists());
     // `check` accepts a library file.
-    assert_eq!(paasc().args(["check", "examples/lib/platform.paas"]).status().expect("run").code(), Some(0));
+    assert_eq!(
+        paasc()
+            .args(["check", "examples/lib/platform.paas"])
+            .status()
+            .expect("run")
+            .code(),
+        Some(0)
+    );
 }

@@ -7,7 +7,11 @@ use paasc::resolve::{FsLoader, MemLoader};
 use paasc::{compile, Envs};
 use std::path::Path;
 
-const OWN_EXAMPLES: &[&str] = &["examples/minimal.paas", "examples/shop.paas", "examples/batch.paas"];
+const OWN_EXAMPLES: &[&str] = &[
+    "examples/minimal.paas",
+    "examples/shop.paas",
+    "examples/batch.paas",
+];
 
 fn shared_examples() -> Vec<String> {
     let dir = Path::new("../shared/examples");
@@ -47,11 +51,19 @@ fn examples_check_clean_in_every_env() {
     for path in &paths {
         let all = compile(path, &FsLoader, &Envs::All, &[], true);
         let got: Vec<&str> = all.diagnostics.iter().map(|d| d.code.as_str()).collect();
-        assert_eq!(got, allowed_warnings(path), "{path}: unexpected diagnostics");
+        assert_eq!(
+            got,
+            allowed_warnings(path),
+            "{path}: unexpected diagnostics"
+        );
         let envs: Vec<String> = all.apps.iter().map(|a| a.env.clone()).collect();
         assert!(!envs.is_empty(), "{path}: no model");
         for env in &envs {
-            assert_eq!(codes(path, &Envs::Named(env.clone())), allowed_warnings(path), "{path} env {env}");
+            assert_eq!(
+                codes(path, &Envs::Named(env.clone())),
+                allowed_warnings(path),
+                "{path} env {env}"
+            );
         }
     }
 }
@@ -81,26 +93,56 @@ fn payments_prod_resolves_the_overlay_before_interpolation() {
     let app = &c.apps[0];
     assert_eq!(app.account, "999988887777");
     assert_eq!(app.logs.bucket, "payments-logs-999988887777");
-    assert_eq!((app.fleet.min, app.fleet.desired, app.fleet.max), (4, 6, 24));
+    assert_eq!(
+        (app.fleet.min, app.fleet.desired, app.fleet.max),
+        (4, 6, 24)
+    );
     assert_eq!(app.image.instance, "m6i.large");
-    assert_eq!(app.access.s3, vec!["payments-receipts-999988887777".to_string()]);
+    assert_eq!(
+        app.access.s3,
+        vec!["payments-receipts-999988887777".to_string()]
+    );
     insta::assert_json_snapshot!("model-payments-api-prod", app);
 }
 
 #[test]
 fn shop_overlays_merge_deeply() {
-    let c = compile("examples/shop.paas", &FsLoader, &Envs::Named("prod".into()), &[], true);
+    let c = compile(
+        "examples/shop.paas",
+        &FsLoader,
+        &Envs::Named("prod".into()),
+        &[],
+        true,
+    );
     let app = &c.apps[0];
     assert_eq!(app.account, "222233334444");
     assert_eq!(app.logs.bucket, "shop-logs-prod-222233334444");
-    assert_eq!(app.access.secrets, vec!["/shop/prod/db-password".to_string()]);
-    assert_eq!((app.fleet.min, app.fleet.desired, app.fleet.max, app.fleet.cpu), (3, 4, 12, 50));
+    assert_eq!(
+        app.access.secrets,
+        vec!["/shop/prod/db-password".to_string()]
+    );
+    assert_eq!(
+        (
+            app.fleet.min,
+            app.fleet.desired,
+            app.fleet.max,
+            app.fleet.cpu
+        ),
+        (3, 4, 12, 50)
+    );
     // Keys the overlay does not touch keep the base's values.
     assert_eq!(app.image.volume_gib, 25);
     assert_eq!(app.pipeline.retry, 3);
     assert_eq!(app.pipeline.timeout_seconds, 90 * 60);
     assert_eq!(app.image.attributes["shop"]["env"], "prod");
-    let staging = &compile("examples/shop.paas", &FsLoader, &Envs::Named("staging".into()), &[], true).apps[0];
+    let staging = &compile(
+        "examples/shop.paas",
+        &FsLoader,
+        &Envs::Named("staging".into()),
+        &[],
+        true,
+    )
+    .apps[0];
     assert_eq!(staging.logs.retain_days, 30);
     assert_eq!(staging.account, "111122223333");
 }
@@ -138,7 +180,10 @@ app demo {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -146,7 +191,27 @@ impl Lcg {
     }
 }
 
-const NOISE: &[&str] = &["{", "}", "\"", "[", "]", "=", "\n", "${", "#", "\\", "%", "-", "0", "99999999999999999999", "\u{0}", "é", "app x {", "env", "}}}}"];
+const NOISE: &[&str] = &[
+    "{",
+    "}",
+    "\"",
+    "[",
+    "]",
+    "=",
+    "\n",
+    "${",
+    "#",
+    "\\",
+    "%",
+    "-",
+    "0",
+    "99999999999999999999",
+    "\u{0}",
+    "é",
+    "app x {",
+    "env",
+    "}}}}",
+];
 
 fn mangle(text: &str, rng: &mut Lcg) -> Vec<u8> {
     let mut bytes = text.as_bytes().to_vec();
@@ -180,7 +245,11 @@ fn mangle(text: &str, rng: &mut Lcg) -> Vec<u8> {
 #[test]
 fn mangled_examples_never_panic_and_rejections_carry_diagnostics() {
     let mut sources: Vec<(String, String)> = Vec::new();
-    for p in OWN_EXAMPLES.iter().map(|s| s.to_string()).chain(shared_examples()) {
+    for p in OWN_EXAMPLES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(shared_examples())
+    {
         if let Ok(t) = std::fs::read_to_string(&p) {
             sources.push((p, t));
         }
@@ -192,12 +261,17 @@ fn mangled_examples_never_panic_and_rejections_carry_diagnostics() {
         let (name, text) = &sources[round % sources.len()];
         let bytes = mangle(text, &mut rng);
         let file = format!("m{round}.paas");
-        let loader = MemLoader::default().with(&file, bytes.clone()).with("lib/platform.paas", lib.clone()).with("lib/ledger-common.paas", lib.clone());
+        let loader = MemLoader::default()
+            .with(&file, bytes.clone())
+            .with("lib/platform.paas", lib.clone())
+            .with("lib/ledger-common.paas", lib.clone());
         let c = compile(&file, &loader, &Envs::All, &[], true);
         if c.apps.is_empty() {
             rejected += 1;
             assert!(
-                c.diagnostics.iter().any(|d| d.severity() == Severity::Error),
+                c.diagnostics
+                    .iter()
+                    .any(|d| d.severity() == Severity::Error),
                 "rejected without an error: from {name}:\n{}",
                 String::from_utf8_lossy(&bytes)
             );
@@ -205,12 +279,25 @@ fn mangled_examples_never_panic_and_rejections_carry_diagnostics() {
         for d in &c.diagnostics {
             for l in &d.labels {
                 let f = c.sources.get(l.span.file).expect("label file exists");
-                assert!(l.span.end as usize <= f.text.len(), "label out of range: {d:?}");
+                assert!(
+                    l.span.end as usize <= f.text.len(),
+                    "label out of range: {d:?}"
+                );
             }
-            let _ = paasc::diagnostics::render::human(d, &c.sources, paasc::diagnostics::render::Style { color: false, width: 80 });
+            let _ = paasc::diagnostics::render::human(
+                d,
+                &c.sources,
+                paasc::diagnostics::render::Style {
+                    color: false,
+                    width: 80,
+                },
+            );
         }
     }
-    assert!(rejected > 100, "mangling should break most inputs, broke {rejected}");
+    assert!(
+        rejected > 100,
+        "mangling should break most inputs, broke {rejected}"
+    );
 }
 
 #[test]
@@ -225,7 +312,8 @@ fn hostile_shapes_are_diagnosed_not_crashed() {
         let c = compile(&file, &loader, &Envs::All, &[], true);
         assert!(c.has_errors(), "case {i}");
     }
-    let big = std::fs::read_to_string("examples/shop.paas").unwrap_or_default().repeat(1) + &"# filler comment line\n".repeat(450_000);
+    let big = std::fs::read_to_string("examples/shop.paas").unwrap_or_default()
+        + &"# filler comment line\n".repeat(450_000);
     let loader = MemLoader::default().with("big.paas", big);
     let c = compile("big.paas", &loader, &Envs::Default, &[], true);
     assert!(!c.has_errors(), "a 10 MB file of comments still compiles");

@@ -44,7 +44,10 @@ pub fn run(args: &SpecArgs, env: Option<&str>, all_envs: bool, out: &Path) -> Ex
 }
 
 fn sibling(dir: &Path, tag: &str) -> PathBuf {
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     dir.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }
 

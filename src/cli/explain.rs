@@ -17,7 +17,9 @@ pub fn run(code: Option<&str>, list: bool) -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            eprintln!("error: unknown diagnostic code `{text}`; `paasc explain --list` lists them all");
+            eprintln!(
+                "error: unknown diagnostic code `{text}`; `paasc explain --list` lists them all"
+            );
             ExitCode::from(2)
         }
     }

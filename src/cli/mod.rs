@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "paasc", version, about = "Compiles an app spec into every artifact of an immutable-infrastructure pipeline on AWS")]
+#[command(
+    name = "paasc",
+    version,
+    about = "Compiles an app spec into every artifact of an immutable-infrastructure pipeline on AWS"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,12 +92,21 @@ pub fn run() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
         Command::Check { spec, env } => check::run(&spec, env.as_deref()),
-        Command::Build { spec, env, all_envs, out } => build::run(&spec, env.as_deref(), all_envs, &out),
+        Command::Build {
+            spec,
+            env,
+            all_envs,
+            out,
+        } => build::run(&spec, env.as_deref(), all_envs, &out),
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
     }
 }

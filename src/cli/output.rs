@@ -9,7 +9,11 @@ use std::io::{IsTerminal, Write};
 /// Prints every diagnostic; returns true when the run must fail (errors, or
 /// warnings under `--deny-warnings`).
 pub fn report(c: &Compilation, args: &SpecArgs) -> bool {
-    let errors = c.diagnostics.iter().filter(|d| d.severity() == Severity::Error).count();
+    let errors = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .count();
     let warnings = c.diagnostics.len() - errors;
     match args.message_format {
         MessageFormat::Json => {
@@ -21,14 +25,20 @@ pub fn report(c: &Compilation, args: &SpecArgs) -> bool {
         }
         MessageFormat::Human => {
             let stderr = std::io::stderr();
-            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let color =
+                stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let style = Style { color, width: 100 };
             let mut err = stderr.lock();
             for d in &c.diagnostics {
                 let _ = write!(err, "{}", human(d, &c.sources, style));
             }
             if errors + warnings > 0 {
-                let _ = writeln!(err, "{}: {}", args.file.display(), summary(errors, warnings));
+                let _ = writeln!(
+                    err,
+                    "{}: {}",
+                    args.file.display(),
+                    summary(errors, warnings)
+                );
             }
         }
     }

@@ -38,13 +38,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { code, message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic {
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
     }
     pub fn severity(&self) -> Severity {
         self.code.severity()
     }
     pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -84,7 +92,10 @@ impl Diagnostics {
         self.items.iter().any(|d| d.severity() == Severity::Error)
     }
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.severity() == Severity::Error).count()
+        self.items
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .count()
     }
     pub fn len(&self) -> usize {
         self.items.len()
@@ -100,14 +111,19 @@ impl Diagnostics {
         self.items.sort_by(|a, b| {
             let ka = a.primary_span().map(|s| (s.file, s.start, s.end));
             let kb = b.primary_span().map(|s| (s.file, s.start, s.end));
-            ka.cmp(&kb).then(a.code.cmp(&b.code)).then(a.message.cmp(&b.message))
+            ka.cmp(&kb)
+                .then(a.code.cmp(&b.code))
+                .then(a.message.cmp(&b.message))
         });
         self.items
     }
 }
 
 /// The closest candidate by edit distance, if close enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let max = (name.chars().count() / 3).max(1) + usize::from(name.len() > 6);
     candidates
         .into_iter()
@@ -138,7 +154,9 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[(i - 2) * w + j - 2] + 1);
             }
@@ -154,7 +172,10 @@ mod tests {
 
     #[test]
     fn suggestions_pick_the_closest_name() {
-        assert_eq!(did_you_mean("desird", ["min", "max", "desired", "cpu"]), Some("desired"));
+        assert_eq!(
+            did_you_mean("desird", ["min", "max", "desired", "cpu"]),
+            Some("desired")
+        );
         assert_eq!(did_you_mean("zzzzzz", ["min", "max"]), None);
         assert_eq!(did_you_mean("Min", ["min", "max"]), Some("min"));
         assert_eq!(did_you_mean("prot", ["port", "service"]), Some("port"));

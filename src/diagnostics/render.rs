@@ -19,8 +19,14 @@ pub struct Style {
 
 /// miette's graphical report for one diagnostic, ending in a newline.
 pub fn human(d: &Diagnostic, sources: &SourceMap, style: Style) -> String {
-    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
     let report = Report::build(d, sources);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -61,7 +67,14 @@ pub fn to_json(d: &Diagnostic, sources: &SourceMap) -> JsonDiagnostic {
             let f = sources.get(l.span.file)?;
             let (line, column) = f.line_col(l.span.start as usize);
             let (end_line, end_column) = f.line_col(l.span.end as usize);
-            Some(JsonLabel { message: l.message.clone(), file: f.name.clone(), line, column, end_line, end_column })
+            Some(JsonLabel {
+                message: l.message.clone(),
+                file: f.name.clone(),
+                line,
+                column,
+                end_line,
+                end_column,
+            })
         })
         .collect();
     let first = labels.first();
@@ -134,7 +147,11 @@ impl Report {
 }
 
 fn labeled(span: Span, message: &str, primary: bool) -> LabeledSpan {
-    let text = if message.is_empty() { None } else { Some(message.to_string()) };
+    let text = if message.is_empty() {
+        None
+    } else {
+        Some(message.to_string())
+    };
     if primary {
         LabeledSpan::new_primary_with_span(text, (span.start as usize, span.len()))
     } else {
@@ -143,7 +160,9 @@ fn labeled(span: Span, message: &str, primary: bool) -> LabeledSpan {
 }
 
 fn named(sources: &SourceMap, span: Span) -> Option<NamedSource<String>> {
-    sources.get(span.file).map(|f| NamedSource::new(f.name.clone(), f.text.clone()))
+    sources
+        .get(span.file)
+        .map(|f| NamedSource::new(f.name.clone(), f.text.clone()))
 }
 
 impl fmt::Display for Report {
@@ -162,7 +181,9 @@ impl miette::Diagnostic for Report {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -178,7 +199,9 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
         }
     }
 }

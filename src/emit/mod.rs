@@ -24,7 +24,10 @@ pub struct Artifact {
 
 impl Artifact {
     pub fn new(path: impl Into<String>, contents: impl Into<String>) -> Self {
-        Artifact { path: path.into(), contents: contents.into() }
+        Artifact {
+            path: path.into(),
+            contents: contents.into(),
+        }
     }
 }
 
@@ -81,7 +84,10 @@ pub fn manifest(app: &App, artifacts: &[Artifact]) -> Artifact {
         .map(|a| Entry {
             path: &a.path,
             bytes: a.contents.len(),
-            sha256: Sha256::digest(a.contents.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+            sha256: Sha256::digest(a.contents.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
         })
         .collect();
     entries.sort_by(|a, b| a.path.cmp(b.path));
@@ -90,7 +96,10 @@ pub fn manifest(app: &App, artifacts: &[Artifact]) -> Artifact {
         app: &app.name,
         env: &app.env,
         version: &app.version,
-        source: Source { file: &app.source.file_name, sha256: &app.source.sha256 },
+        source: Source {
+            file: &app.source.file_name,
+            sha256: &app.source.sha256,
+        },
         artifacts: entries,
     };
     let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();

@@ -184,13 +184,32 @@ pub enum Verify {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "check", rename_all = "snake_case")]
 pub enum Check {
-    Port { port: u16, state: PortState },
-    Service { name: String },
+    Port {
+        port: u16,
+        state: PortState,
+    },
+    Service {
+        name: String,
+    },
     /// `constraint` like `>= 3.0.8` (operator and version), or None for "installed".
-    Package { name: String, constraint: Option<String> },
-    File { path: String, state: FileState, mode: Option<String>, owner: Option<String> },
-    Command { command: String, exit: i32 },
-    Http { path: String, status: u16 },
+    Package {
+        name: String,
+        constraint: Option<String>,
+    },
+    File {
+        path: String,
+        state: FileState,
+        mode: Option<String>,
+        owner: Option<String>,
+    },
+    Command {
+        command: String,
+        exit: i32,
+    },
+    Http {
+        path: String,
+        status: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -295,7 +314,9 @@ impl App {
     pub fn checks(&self) -> impl Iterator<Item = (Option<&str>, &Check)> {
         self.verify.iter().flat_map(|v| match v {
             Verify::Check { check } => vec![(None, check)],
-            Verify::Pack { name, checks } => checks.iter().map(|c| (Some(name.as_str()), c)).collect(),
+            Verify::Pack { name, checks } => {
+                checks.iter().map(|c| (Some(name.as_str()), c)).collect()
+            }
         })
     }
 }

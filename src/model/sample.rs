@@ -17,12 +17,31 @@ pub fn shop_prod() -> App {
         _ => serde_json::Map::new(),
     };
     let baseline = vec![
-        Check::Port { port: 22, state: PortState::Closed },
-        Check::Service { name: "amazon-ssm-agent".into() },
-        Check::Service { name: "amazon-cloudwatch-agent".into() },
-        Check::Service { name: "auditd".into() },
-        Check::File { path: "/etc/passwd".into(), state: FileState::Exists, mode: Some("0644".into()), owner: Some("root".into()) },
-        Check::File { path: "/root/.ssh/authorized_keys".into(), state: FileState::Absent, mode: None, owner: None },
+        Check::Port {
+            port: 22,
+            state: PortState::Closed,
+        },
+        Check::Service {
+            name: "amazon-ssm-agent".into(),
+        },
+        Check::Service {
+            name: "amazon-cloudwatch-agent".into(),
+        },
+        Check::Service {
+            name: "auditd".into(),
+        },
+        Check::File {
+            path: "/etc/passwd".into(),
+            state: FileState::Exists,
+            mode: Some("0644".into()),
+            owner: Some("root".into()),
+        },
+        Check::File {
+            path: "/root/.ssh/authorized_keys".into(),
+            state: FileState::Absent,
+            mode: None,
+            owner: None,
+        },
     ];
     App {
         name: "shop".into(),
@@ -122,18 +141,49 @@ pub fn minimal() -> App {
             chef: vec![],
             attributes: serde_json::Map::new(),
         },
-        service: Service { port: 8080, health: "/".into(), https: None, public: false },
+        service: Service {
+            port: 8080,
+            health: "/".into(),
+            https: None,
+            public: false,
+        },
         network: Network {
             vpc: None,
             subnets: vec![],
-            allow: vec!["10.0.0.0/8".into(), "172.16.0.0/12".into(), "192.168.0.0/16".into()],
+            allow: vec![
+                "10.0.0.0/8".into(),
+                "172.16.0.0/12".into(),
+                "192.168.0.0/16".into(),
+            ],
         },
-        fleet: Fleet { min: 1, max: 1, desired: 1, cpu: 70, launch: Launch::Template },
+        fleet: Fleet {
+            min: 1,
+            max: 1,
+            desired: 1,
+            cpu: 70,
+            launch: Launch::Template,
+        },
         access: Access::default(),
         verify: vec![],
-        logs: Logs { bucket: "minimal-default-logs-111122223333".into(), retain_days: 90 },
-        release: Release { strategy: Strategy::BlueGreen, shift: vec![100], bake_seconds: 300 },
-        pipeline: Pipeline { workers: Workers::Ssm, timeout_seconds: 7200, retry: 2, notify: None, account: "111122223333".into() },
-        source: SourceInfo { file_name: "minimal.paas".into(), sha256: "0".repeat(64) },
+        logs: Logs {
+            bucket: "minimal-default-logs-111122223333".into(),
+            retain_days: 90,
+        },
+        release: Release {
+            strategy: Strategy::BlueGreen,
+            shift: vec![100],
+            bake_seconds: 300,
+        },
+        pipeline: Pipeline {
+            workers: Workers::Ssm,
+            timeout_seconds: 7200,
+            retry: 2,
+            notify: None,
+            account: "111122223333".into(),
+        },
+        source: SourceInfo {
+            file_name: "minimal.paas".into(),
+            sha256: "0".repeat(64),
+        },
     }
 }

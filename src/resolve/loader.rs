@@ -24,7 +24,8 @@ pub struct MemLoader {
 
 impl MemLoader {
     pub fn with(mut self, path: &str, text: impl Into<Vec<u8>>) -> Self {
-        self.files.insert(super::paths::normalize(path), text.into());
+        self.files
+            .insert(super::paths::normalize(path), text.into());
         self
     }
 }

@@ -19,8 +19,14 @@ use std::collections::BTreeMap;
 
 /// The stdlib, embedded in the binary; shown in diagnostics as `<stdlib/...>`.
 const STDLIB: &[(&str, &str)] = &[
-    ("<stdlib/images.paas>", include_str!("../../stdlib/images.paas")),
-    ("<stdlib/controls.paas>", include_str!("../../stdlib/controls.paas")),
+    (
+        "<stdlib/images.paas>",
+        include_str!("../../stdlib/images.paas"),
+    ),
+    (
+        "<stdlib/controls.paas>",
+        include_str!("../../stdlib/controls.paas"),
+    ),
 ];
 
 /// A `base` or `controls` definition.
@@ -55,15 +61,29 @@ pub struct Program {
 }
 
 /// Loads and collects. Always returns a program, however broken the input.
-pub fn load(root: &str, loader: &dyn Loader, sets: &[(String, String)], diags: &mut Diagnostics) -> Program {
-    let mut st = State { sources: SourceMap::default(), hasher: Sha256::new(), stack: Vec::new(), loaded: BTreeMap::new(), files: Vec::new() };
+pub fn load(
+    root: &str,
+    loader: &dyn Loader,
+    sets: &[(String, String)],
+    diags: &mut Diagnostics,
+) -> Program {
+    let mut st = State {
+        sources: SourceMap::default(),
+        hasher: Sha256::new(),
+        stack: Vec::new(),
+        loaded: BTreeMap::new(),
+        files: Vec::new(),
+    };
     let root_id = match loader.read(root) {
         Ok(bytes) => st.add_file(root.to_string(), bytes, false, diags),
         Err(e) => {
             // The CLI reads the root itself and reports I/O errors with exit 2;
             // a library caller still gets a diagnostic.
             let id = st.sources.add(root.to_string(), String::new());
-            diags.push(Diagnostic::new(Code::UseNotFound, format!("cannot read `{root}`: {e}")));
+            diags.push(Diagnostic::new(
+                Code::UseNotFound,
+                format!("cannot read `{root}`: {e}"),
+            ));
             id
         }
     };
@@ -112,18 +132,28 @@ struct State {
 }
 
 impl State {
-    fn add_file(&mut self, name: String, bytes: Vec<u8>, _stdlib: bool, diags: &mut Diagnostics) -> FileId {
+    fn add_file(
+        &mut self,
+        name: String,
+        bytes: Vec<u8>,
+        _stdlib: bool,
+        diags: &mut Diagnostics,
+    ) -> FileId {
         self.hasher.update(&bytes);
         match String::from_utf8(bytes) {
             Ok(text) => self.sources.add(name, text),
             Err(e) => {
                 let bad = e.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                // The lossy text keeps every byte before `bad` at the same offset.
+                // The lossy text keeps every byte before `bad` at the same
+                // offset; the bad byte becomes U+FFFD (3 bytes).
                 let id = self.sources.add(name, text);
                 diags.push(
                     Diagnostic::new(Code::InvalidUtf8, "file is not valid UTF-8")
-                        .label(Span::new(id, bad, bad + 1), "this byte is not UTF-8")
+                        .label(
+                            Span::new(id, bad, bad + '\u{FFFD}'.len_utf8()),
+                            "this byte is not UTF-8",
+                        )
                         .help("save the file as UTF-8"),
                 );
                 id
@@ -135,14 +165,31 @@ impl State {
         let norm = paths::normalize(path);
         self.loaded.insert(norm.clone(), id);
         self.stack.push((norm, id));
-        let text = self.sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
-        let invalid_utf8 = diags.iter().any(|d| d.code == Code::InvalidUtf8 && d.primary_span().map(|s| s.file) == Some(id));
-        let file = if invalid_utf8 { File::default() } else { crate::syntax::parse(&text, id, diags) };
+        let text = self
+            .sources
+            .get(id)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let invalid_utf8 = diags
+            .iter()
+            .any(|d| d.code == Code::InvalidUtf8 && d.primary_span().map(|s| s.file) == Some(id));
+        let file = if invalid_utf8 {
+            File::default()
+        } else {
+            crate::syntax::parse(&text, id, diags)
+        };
         let uses: Vec<(String, Span)> = file
             .items
             .iter()
             .filter_map(|i| match i {
-                Item::Use { path: Value { kind: ValueKind::Str(parts), span }, .. } => Some((plain(parts)?, *span)),
+                Item::Use {
+                    path:
+                        Value {
+                            kind: ValueKind::Str(parts),
+                            span,
+                        },
+                    ..
+                } => Some((plain(parts)?, *span)),
                 _ => None,
             })
             .collect();
@@ -153,12 +200,24 @@ impl State {
             if let Some(pos) = self.stack.iter().position(|(p, _)| *p == norm) {
                 let chain: Vec<String> = self.stack[pos..]
                     .iter()
-                    .map(|(_, fid)| self.sources.get(*fid).map(|f| format!("`{}`", f.name)).unwrap_or_default())
+                    .map(|(_, fid)| {
+                        self.sources
+                            .get(*fid)
+                            .map(|f| format!("`{}`", f.name))
+                            .unwrap_or_default()
+                    })
                     .collect();
                 diags.push(
-                    Diagnostic::new(Code::UseCycle, format!("`use` cycle: {} uses `{}` again", chain.join(" -> "), target))
-                        .label(span, "this `use` closes the cycle")
-                        .help("move the shared definitions into a file that both use"),
+                    Diagnostic::new(
+                        Code::UseCycle,
+                        format!(
+                            "`use` cycle: {} uses `{}` again",
+                            chain.join(" -> "),
+                            target
+                        ),
+                    )
+                    .label(span, "this `use` closes the cycle")
+                    .help("move the shared definitions into a file that both use"),
                 );
                 continue;
             }
@@ -195,7 +254,14 @@ fn plain(parts: &[crate::syntax::ast::StrPart]) -> Option<String> {
 
 const TOP_BLOCKS: &[&str] = &["app", "base", "controls"];
 
-fn collect(prog: &mut Program, id: FileId, file: &File, stdlib: bool, root: FileId, diags: &mut Diagnostics) {
+fn collect(
+    prog: &mut Program,
+    id: FileId,
+    file: &File,
+    stdlib: bool,
+    root: FileId,
+    diags: &mut Diagnostics,
+) {
     for item in &file.items {
         match item {
             Item::Use { .. } => {}
@@ -204,12 +270,21 @@ fn collect(prog: &mut Program, id: FileId, file: &File, stdlib: bool, root: File
                     diags.push(duplicate("param", &name.name, prev.name.span, name.span));
                 } else if matches!(value.kind, ValueKind::List(_)) {
                     diags.push(
-                        Diagnostic::new(Code::WrongType, format!("param `{}` must have a single value", name.name))
-                            .label(value.span, "a list")
-                            .help("params hold a string, number or boolean"),
+                        Diagnostic::new(
+                            Code::WrongType,
+                            format!("param `{}` must have a single value", name.name),
+                        )
+                        .label(value.span, "a list")
+                        .help("params hold a string, number or boolean"),
                     );
                 } else {
-                    prog.params.insert(name.name.clone(), Param { name: name.clone(), value: value.clone() });
+                    prog.params.insert(
+                        name.name.clone(),
+                        Param {
+                            name: name.clone(),
+                            value: value.clone(),
+                        },
+                    );
                 }
             }
             Item::Block(b) => match b.name.name.as_str() {
@@ -240,33 +315,67 @@ fn collect(prog: &mut Program, id: FileId, file: &File, stdlib: bool, root: File
                         continue;
                     };
                     check_name(label, kind, diags);
-                    let map = if kind == "base" { &mut prog.bases } else { &mut prog.packs };
+                    let map = if kind == "base" {
+                        &mut prog.bases
+                    } else {
+                        &mut prog.packs
+                    };
                     if let Some(prev) = map.get(&label.name) {
-                        let what = if kind == "base" { "base image" } else { "control pack" };
+                        let what = if kind == "base" {
+                            "base image"
+                        } else {
+                            "control pack"
+                        };
                         let mut d = duplicate(what, &label.name, prev.name.span, label.span);
                         if prev.stdlib {
-                            d = d.help(format!("`{}` is part of the stdlib: pick another name", label.name));
+                            d = d.help(format!(
+                                "`{}` is part of the stdlib: pick another name",
+                                label.name
+                            ));
                         }
                         diags.push(d);
                     } else {
-                        map.insert(label.name.clone(), Def { name: label.clone(), block: b.clone(), stdlib });
+                        map.insert(
+                            label.name.clone(),
+                            Def {
+                                name: label.clone(),
+                                block: b.clone(),
+                                stdlib,
+                            },
+                        );
                     }
                 }
                 other => diags.push(
-                    Diagnostic::new(Code::UnknownBlock, format!("unknown top-level block `{other}`"))
-                        .label(b.name.span, "not known here")
-                        .maybe_help(suggest(other, TOP_BLOCKS.iter().copied()).or_else(|| Some("a file holds `use`, `param`, `base`, `controls` and one `app`".into()))),
+                    Diagnostic::new(
+                        Code::UnknownBlock,
+                        format!("unknown top-level block `{other}`"),
+                    )
+                    .label(b.name.span, "not known here")
+                    .maybe_help(
+                        suggest(other, TOP_BLOCKS.iter().copied()).or_else(|| {
+                            Some(
+                                "a file holds `use`, `param`, `base`, `controls` and one `app`"
+                                    .into(),
+                            )
+                        }),
+                    ),
                 ),
             },
             Item::Attr(a) => diags.push(
-                Diagnostic::new(Code::Misplaced, format!("attribute `{}` outside any block", a.key.name))
-                    .label(a.span, "not inside `app { ... }`")
-                    .help("move it into the `app` block"),
+                Diagnostic::new(
+                    Code::Misplaced,
+                    format!("attribute `{}` outside any block", a.key.name),
+                )
+                .label(a.span, "not inside `app { ... }`")
+                .help("move it into the `app` block"),
             ),
             Item::Check(c) => diags.push(
-                Diagnostic::new(Code::Misplaced, format!("unexpected `{}` at the top of the file", c.kind.name))
-                    .label(c.span, "not understood here")
-                    .help("a file holds `use`, `param`, `base`, `controls` and one `app`"),
+                Diagnostic::new(
+                    Code::Misplaced,
+                    format!("unexpected `{}` at the top of the file", c.kind.name),
+                )
+                .label(c.span, "not understood here")
+                .help("a file holds `use`, `param`, `base`, `controls` and one `app`"),
             ),
         }
     }
@@ -277,7 +386,8 @@ pub fn check_name(name: &Ident, what: &str, diags: &mut Diagnostics) {
     let n = &name.name;
     let ok = n.len() <= 32
         && n.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        && n.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
     if !ok {
         let lower = n.to_ascii_lowercase().replace('_', "-");
         let help = if n.len() > 32 {
@@ -286,9 +396,12 @@ pub fn check_name(name: &Ident, what: &str, diags: &mut Diagnostics) {
             format!("write `{lower}`")
         };
         diags.push(
-            Diagnostic::new(Code::NameCase, format!("{what} name `{n}` must be lowercase letters, digits and `-`"))
-                .label(name.span, "not a valid name")
-                .help(help),
+            Diagnostic::new(
+                Code::NameCase,
+                format!("{what} name `{n}` must be lowercase letters, digits and `-`"),
+            )
+            .label(name.span, "not a valid name")
+            .help(help),
         );
     }
 }
@@ -311,12 +424,22 @@ fn apply_sets(prog: &mut Program, sets: &[(String, String)], diags: &mut Diagnos
                     Some(format!("declared params: {}", names.join(", ")))
                 }
             });
-            diags.push(Diagnostic::new(Code::UnknownParam, format!("`--set {name}=...` names no param of the spec")).maybe_help(help));
+            diags.push(
+                Diagnostic::new(
+                    Code::UnknownParam,
+                    format!("`--set {name}=...` names no param of the spec"),
+                )
+                .maybe_help(help),
+            );
             continue;
         };
         let span = param.value.span;
         let kind = match &param.value.kind {
-            ValueKind::Str(_) | ValueKind::Name(_) => Some(ValueKind::Str(vec![crate::syntax::ast::StrPart::Text(text.clone())])),
+            ValueKind::Str(_) | ValueKind::Name(_) => {
+                Some(ValueKind::Str(vec![crate::syntax::ast::StrPart::Text(
+                    text.clone(),
+                )]))
+            }
             ValueKind::Int(_) => text.trim().parse::<i64>().ok().map(ValueKind::Int),
             ValueKind::Decimal(_) => text.trim().parse::<f64>().ok().map(ValueKind::Decimal),
             ValueKind::Bool(_) => match text.trim() {
@@ -326,16 +449,24 @@ fn apply_sets(prog: &mut Program, sets: &[(String, String)], diags: &mut Diagnos
             },
             ValueKind::Quantity { unit, .. } => {
                 let t = text.trim();
-                t.strip_suffix(unit.as_str()).and_then(|n| n.parse::<f64>().ok()).map(|amount| ValueKind::Quantity { amount, unit: unit.clone() })
+                t.strip_suffix(unit.as_str())
+                    .and_then(|n| n.parse::<f64>().ok())
+                    .map(|amount| ValueKind::Quantity {
+                        amount,
+                        unit: unit.clone(),
+                    })
             }
             ValueKind::List(_) => None,
         };
         match kind {
             Some(kind) => param.value = Value { kind, span },
             None => diags.push(
-                Diagnostic::new(Code::ParamType, format!("`--set {name}={text}` does not fit the param's type"))
-                    .label(span, format!("the default is {}", param.value.type_name()))
-                    .help(format!("pass {} like the default", param.value.type_name())),
+                Diagnostic::new(
+                    Code::ParamType,
+                    format!("`--set {name}={text}` does not fit the param's type"),
+                )
+                .label(span, format!("the default is {}", param.value.type_name()))
+                .help(format!("pass {} like the default", param.value.type_name())),
             ),
         }
     }

@@ -50,7 +50,10 @@ mod tests {
 
     #[test]
     fn joins_relative_to_the_using_file() {
-        assert_eq!(join("../shared/examples/ledger.paas", "lib/x.paas"), "../shared/examples/lib/x.paas");
+        assert_eq!(
+            join("../shared/examples/ledger.paas", "lib/x.paas"),
+            "../shared/examples/lib/x.paas"
+        );
         assert_eq!(join("a.paas", "./lib/../b.paas"), "b.paas");
         assert_eq!(join("/abs/a.paas", "../b.paas"), "/b.paas");
     }

@@ -20,7 +20,10 @@ pub enum ValueKind {
     Int(i64),
     Decimal(f64),
     /// `30s`, `30GiB`, `60%`: the number as written and its unit.
-    Quantity { amount: f64, unit: String },
+    Quantity {
+        amount: f64,
+        unit: String,
+    },
     Bool(bool),
     /// A bare name: `blue-green`, `amazon-linux-2023`, `root`.
     Name(String),
@@ -41,7 +44,9 @@ impl Value {
             ValueKind::Int(_) => "an integer",
             ValueKind::Decimal(_) => "a decimal",
             ValueKind::Quantity { unit, .. } if unit == "%" => "a percentage",
-            ValueKind::Quantity { unit, .. } if matches!(unit.as_str(), "s" | "m" | "h" | "d") => "a duration",
+            ValueKind::Quantity { unit, .. } if matches!(unit.as_str(), "s" | "m" | "h" | "d") => {
+                "a duration"
+            }
             ValueKind::Quantity { .. } => "a size",
             ValueKind::Bool(_) => "a boolean",
             ValueKind::Name(_) => "a name",
@@ -77,8 +82,15 @@ pub struct CheckLine {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    Use { path: Value, span: Span },
-    Param { name: Ident, value: Value, span: Span },
+    Use {
+        path: Value,
+        span: Span,
+    },
+    Param {
+        name: Ident,
+        value: Value,
+        span: Span,
+    },
     Attr(Attr),
     Block(Block),
     Check(CheckLine),

@@ -20,12 +20,20 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> File {
         diags.push(d);
     }
     if too_deep {
-        return File { items: Vec::new(), had_errors: true };
+        return File {
+            items: Vec::new(),
+            had_errors: true,
+        };
     }
     pest::set_error_detail(true);
     match PaasParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let mut b = Builder { file, text, diags, had_errors: false };
+            let mut b = Builder {
+                file,
+                text,
+                diags,
+                had_errors: false,
+            };
             let items = match pairs.next() {
                 Some(file_pair) => b.items(file_pair.into_inner(), true),
                 None => Vec::new(),
@@ -39,7 +47,10 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> File {
             if !unbalanced {
                 diags.push(syntax_error(&e, text, file, 0));
             }
-            File { items: Vec::new(), had_errors: true }
+            File {
+                items: Vec::new(),
+                had_errors: true,
+            }
         }
     }
 }
@@ -55,7 +66,11 @@ fn check_braces(text: &str, file: FileId) -> Vec<Diagnostic> {
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' && i + 1 < bytes.len() && bytes[i + 1] != b'\n' { 2 } else { 1 };
+                    i += if bytes[i] == b'\\' && i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                        2
+                    } else {
+                        1
+                    };
                 }
             }
             b'#' => {
@@ -72,21 +87,22 @@ fn check_braces(text: &str, file: FileId) -> Vec<Diagnostic> {
                 stack.push(i);
                 if stack.len() > MAX_DEPTH {
                     out.push(
-                        Diagnostic::new(Code::TooDeep, format!("blocks nested more than {MAX_DEPTH} levels deep"))
-                            .label(Span::new(file, i, i + 1), "this block is too deep")
-                            .help("flatten the spec; deep nesting usually means unbalanced braces"),
+                        Diagnostic::new(
+                            Code::TooDeep,
+                            format!("blocks nested more than {MAX_DEPTH} levels deep"),
+                        )
+                        .label(Span::new(file, i, i + 1), "this block is too deep")
+                        .help("flatten the spec; deep nesting usually means unbalanced braces"),
                     );
                     return out;
                 }
             }
-            b'}' => {
-                if stack.pop().is_none() {
-                    out.push(
-                        Diagnostic::new(Code::Delimiter, "unexpected `}`")
-                            .label(Span::new(file, i, i + 1), "this `}` closes nothing")
-                            .help("remove it, or add the `{` it was meant to close"),
-                    );
-                }
+            b'}' if stack.pop().is_none() => {
+                out.push(
+                    Diagnostic::new(Code::Delimiter, "unexpected `}`")
+                        .label(Span::new(file, i, i + 1), "this `}` closes nothing")
+                        .help("remove it, or add the `{` it was meant to close"),
+                );
             }
             _ => {}
         }
@@ -154,7 +170,11 @@ impl Builder<'_> {
                 Rule::recover => {
                     self.had_errors = true;
                     let start = p.as_span().start();
-                    let rule = if top { Rule::strict_top } else { Rule::strict_body };
+                    let rule = if top {
+                        Rule::strict_top
+                    } else {
+                        Rule::strict_body
+                    };
                     let d = self.recovered(start, p.as_str(), rule);
                     self.diags.push(d);
                 }
@@ -185,8 +205,17 @@ impl Builder<'_> {
         let body = self.items(inner_pairs.into_iter(), false);
         let had_errors = std::mem::replace(&mut self.had_errors, outer_errors);
         self.had_errors |= had_errors;
-        let name = name.unwrap_or(Ident { name: String::new(), span });
-        Block { name, label, items: body, span, had_errors }
+        let name = name.unwrap_or(Ident {
+            name: String::new(),
+            span,
+        });
+        Block {
+            name,
+            label,
+            items: body,
+            span,
+            had_errors,
+        }
     }
 
     fn attr(&mut self, p: Pair<Rule>) -> Option<Attr> {
@@ -198,29 +227,45 @@ impl Builder<'_> {
     }
 
     fn ident(&self, p: &Pair<Rule>) -> Ident {
-        Ident { name: p.as_str().to_string(), span: self.span(p) }
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(p),
+        }
     }
 
     fn value(&mut self, p: Pair<Rule>) -> Value {
         let span = self.span(&p);
         let kind = match p.as_rule() {
             Rule::string => ValueKind::Str(self.string_parts(p)),
-            Rule::integer => match p.as_str().parse::<i64>() {
-                Ok(n) => ValueKind::Int(n),
-                Err(_) => {
-                    self.diags.push(
+            Rule::integer => {
+                match p.as_str().parse::<i64>() {
+                    Ok(n) => ValueKind::Int(n),
+                    Err(_) => {
+                        self.diags.push(
                         Diagnostic::new(Code::NumberRange, "integer too large")
                             .label(span, "does not fit in 64 bits")
                             .help("integers range from -9223372036854775808 to 9223372036854775807"),
                     );
-                    ValueKind::Int(0)
+                        // Saturate so range checks report it, not a bogus 0.
+                        ValueKind::Int(if p.as_str().starts_with('-') {
+                            i64::MIN
+                        } else {
+                            i64::MAX
+                        })
+                    }
                 }
-            },
+            }
             Rule::decimal => ValueKind::Decimal(p.as_str().parse::<f64>().unwrap_or(0.0)),
             Rule::quantity => {
                 let mut inner = p.into_inner();
-                let amount = inner.next().map(|n| n.as_str().parse::<f64>().unwrap_or(f64::INFINITY)).unwrap_or(0.0);
-                let unit = inner.next().map(|u| u.as_str().to_string()).unwrap_or_default();
+                let amount = inner
+                    .next()
+                    .map(|n| n.as_str().parse::<f64>().unwrap_or(f64::INFINITY))
+                    .unwrap_or(0.0);
+                let unit = inner
+                    .next()
+                    .map(|u| u.as_str().to_string())
+                    .unwrap_or_default();
                 ValueKind::Quantity { amount, unit }
             }
             Rule::boolean => ValueKind::Bool(p.as_str() == "true"),
@@ -249,10 +294,13 @@ impl Builder<'_> {
                         "\\\\" => Some("\\".to_string()),
                         "\\\"" => Some("\"".to_string()),
                         "\\$" => Some("$".to_string()),
-                        _ if raw.starts_with("\\u{") => u32::from_str_radix(raw.trim_start_matches("\\u{").trim_end_matches('}'), 16)
-                            .ok()
-                            .and_then(char::from_u32)
-                            .map(|c| c.to_string()),
+                        _ if raw.starts_with("\\u{") => u32::from_str_radix(
+                            raw.trim_start_matches("\\u{").trim_end_matches('}'),
+                            16,
+                        )
+                        .ok()
+                        .and_then(char::from_u32)
+                        .map(|c| c.to_string()),
                         _ => None,
                     };
                     match decoded {
@@ -282,7 +330,10 @@ impl Builder<'_> {
     fn recovered(&self, start: usize, skipped: &str, rule: Rule) -> Diagnostic {
         if let Some((s, e)) = unterminated_string(skipped) {
             return Diagnostic::new(Code::UnterminatedString, "unterminated string")
-                .label(Span::new(self.file, start + s, start + e), "this string has no closing `\"`")
+                .label(
+                    Span::new(self.file, start + s, start + e),
+                    "this string has no closing `\"`",
+                )
                 .help("close the string with `\"` on the same line");
         }
         let rest = self.text.get(start..).unwrap_or("");
@@ -290,7 +341,8 @@ impl Builder<'_> {
             Err(e) => syntax_error(&e, self.text, self.file, start),
             Ok(_) => {
                 let end = start + skipped.len();
-                Diagnostic::new(Code::Syntax, "unexpected text").label(Span::new(self.file, start, end), "not understood here")
+                Diagnostic::new(Code::Syntax, "unexpected text")
+                    .label(Span::new(self.file, start, end), "not understood here")
             }
         }
     }
@@ -310,7 +362,10 @@ fn unterminated_string(text: &str) -> Option<(usize, usize)> {
                 loop {
                     match bytes.get(i) {
                         None | Some(b'\n') => {
-                            let end = text[open..].find('\n').map(|n| open + n).unwrap_or(text.len());
+                            let end = text[open..]
+                                .find('\n')
+                                .map(|n| open + n)
+                                .unwrap_or(text.len());
                             return Some((open, end.max(open + 1)));
                         }
                         Some(b'"') => break,
@@ -326,18 +381,28 @@ fn unterminated_string(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-fn syntax_error(e: &pest::error::Error<Rule>, text: &str, file: FileId, offset: usize) -> Diagnostic {
+fn syntax_error(
+    e: &pest::error::Error<Rule>,
+    text: &str,
+    file: FileId,
+    offset: usize,
+) -> Diagnostic {
     let pos = match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
     // pest's attempt tracker may have got further than the reported position.
     let reported = pos;
-    let pos = e.parse_attempts().map(|a| a.max_position.max(pos)).unwrap_or(pos);
+    let pos = e
+        .parse_attempts()
+        .map(|a| a.max_position.max(pos))
+        .unwrap_or(pos);
     let at = offset + pos;
     let (found, len) = found_at(text, at);
     let mut words = Vec::new();
-    if let (true, pest::error::ErrorVariant::ParsingError { positives, .. }) = (reported == pos, &e.variant) {
+    if let (true, pest::error::ErrorVariant::ParsingError { positives, .. }) =
+        (reported == pos, &e.variant)
+    {
         for r in positives {
             if let Some(w) = expected_words(*r) {
                 words.push(w.to_string());
@@ -356,13 +421,35 @@ fn syntax_error(e: &pest::error::Error<Rule>, text: &str, file: FileId, offset: 
     words.sort();
     words.dedup();
     if words.iter().any(|w| w == "a value") {
-        words.retain(|w| !matches!(w.as_str(), "a string" | "a number" | "`[`" | "`true`" | "`false`"));
+        words.retain(|w| {
+            !matches!(
+                w.as_str(),
+                "a string" | "a number" | "`[`" | "`true`" | "`false`"
+            )
+        });
     }
     let expected = join_or(&words);
-    let message = if expected.is_empty() { format!("unexpected {found}") } else { format!("expected {expected}, found {found}") };
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {expected}, found {found}")
+    };
     let span = Span::new(file, at, at + len);
-    let label = if expected.is_empty() { "not understood here".to_string() } else { format!("expected {expected}") };
-    Diagnostic::new(Code::Syntax, message).label(span, label)
+    let label = if expected.is_empty() {
+        "not understood here".to_string()
+    } else {
+        format!("expected {expected}")
+    };
+    let help = if words.iter().any(|w| w == "a value") {
+        "write the value after `=`, e.g. `min = 1` or `health = \"/healthz\"`".to_string()
+    } else if expected.is_empty() {
+        "remove the text, or see docs/language.md for what belongs here".to_string()
+    } else {
+        format!("write {expected} here, or remove what does not belong")
+    };
+    Diagnostic::new(Code::Syntax, message)
+        .label(span, label)
+        .help(help)
 }
 
 fn join_or(words: &[String]) -> String {
@@ -377,7 +464,13 @@ fn join_or(words: &[String]) -> String {
 fn expected_words(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::string | Rule::text | Rule::escape => "a string",
-        Rule::quantity | Rule::decimal | Rule::integer | Rule::boolean | Rule::name | Rule::list | Rule::number => "a value",
+        Rule::quantity
+        | Rule::decimal
+        | Rule::integer
+        | Rule::boolean
+        | Rule::name
+        | Rule::list
+        | Rule::number => "a value",
         Rule::ident | Rule::label => "a name",
         Rule::unit => "a unit",
         Rule::interp => "`${name}`",
@@ -414,11 +507,18 @@ fn expected_words(rule: Rule) -> Option<&'static str> {
 /// A person's description of the text at `at`, and the length to underline.
 fn found_at(text: &str, at: usize) -> (String, usize) {
     let rest = text.get(at..).unwrap_or("");
-    let Some(c) = rest.chars().next() else { return ("end of file".to_string(), 0) };
+    let Some(c) = rest.chars().next() else {
+        return ("end of file".to_string(), 0);
+    };
     if c == '\n' || c == '\r' {
-        return ("end of line".to_string(), 1);
+        // Zero width: the label stays on the line where something is missing.
+        return ("end of line".to_string(), 0);
     }
-    let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')).take(40).collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        .take(40)
+        .collect();
     if word.is_empty() {
         (format!("`{c}`"), c.len_utf8())
     } else {

@@ -12,13 +12,26 @@ use crate::syntax::ast::{Block, StrPart, Value, ValueKind};
 use std::collections::BTreeMap;
 
 const APP_KEYS: &[&str] = &["team", "version", "region", "account", "kms"];
-const APP_BLOCKS: &[&str] = &["tags", "image", "service", "network", "fleet", "access", "verify", "logs", "release", "pipeline", "env"];
+const APP_BLOCKS: &[&str] = &[
+    "tags", "image", "service", "network", "fleet", "access", "verify", "logs", "release",
+    "pipeline", "env",
+];
 
-pub fn lower_app(prog: &Program, app: &Block, node: &Node, env: &str, envs: Vec<String>, diags: &mut Diagnostics) -> Option<App> {
+pub fn lower_app(
+    prog: &Program,
+    app: &Block,
+    node: &Node,
+    env: &str,
+    envs: Vec<String>,
+    diags: &mut Diagnostics,
+) -> Option<App> {
     let name_ident = match &app.label {
         Some(l) => l,
         None => {
-            diags.push(Diagnostic::new(Code::Misplaced, "`app` needs a name").label(app.name.span, "write `app NAME { ... }`"));
+            diags.push(
+                Diagnostic::new(Code::Misplaced, "`app` needs a name")
+                    .label(app.name.span, "write `app NAME { ... }`"),
+            );
             return None;
         }
     };
@@ -68,8 +81,13 @@ pub fn lower_app(prog: &Program, app: &Block, node: &Node, env: &str, envs: Vec<
         if REGIONS.contains(&r.as_str()) {
             Some(r)
         } else {
-            let help = suggest(&r, REGIONS.iter().copied()).unwrap_or_else(|| "use a region code such as `us-east-1`".into());
-            cx.push(Diagnostic::new(Code::Region, format!("unknown region `{r}`")).label(a.value.span, "not an AWS region").help(help));
+            let help = suggest(&r, REGIONS.iter().copied())
+                .unwrap_or_else(|| "use a region code such as `us-east-1`".into());
+            cx.push(
+                Diagnostic::new(Code::Region, format!("unknown region `{r}`"))
+                    .label(a.value.span, "not an AWS region")
+                    .help(help),
+            );
             None
         }
     });
@@ -85,18 +103,27 @@ pub fn lower_app(prog: &Program, app: &Block, node: &Node, env: &str, envs: Vec<
     }
     let account_s = account.clone().unwrap_or_default();
     let region_s = region.clone().unwrap_or_default();
-    let arn_cx = ArnCx { region: region.clone(), accounts: account.iter().cloned().collect() };
+    let arn_cx = ArnCx {
+        region: region.clone(),
+        accounts: account.iter().cloned().collect(),
+    };
 
-    let team = node.attr("team").and_then(|a| cx.string(&a.value)).unwrap_or_else(|| name.clone());
+    let team = node
+        .attr("team")
+        .and_then(|a| cx.string(&a.value))
+        .unwrap_or_else(|| name.clone());
     let version = match node.attr("version") {
         None => "0.0.0".to_string(),
         Some(a) => match cx.string(&a.value) {
             Some(s) if v::is_version(&s) => s,
             Some(s) => {
                 cx.push(
-                    Diagnostic::new(Code::Version, format!("`{}` is not a valid version", s.escape_debug()))
-                        .label(a.value.span, "1-64 letters, digits, `.`, `_`, `+`, `-`")
-                        .help("use a version such as `1.2.3`"),
+                    Diagnostic::new(
+                        Code::Version,
+                        format!("`{}` is not a valid version", s.escape_debug()),
+                    )
+                    .label(a.value.span, "1-64 letters, digits, `.`, `_`, `+`, `-`")
+                    .help("use a version such as `1.2.3`"),
                 );
                 String::new()
             }
@@ -110,7 +137,11 @@ pub fn lower_app(prog: &Program, app: &Block, node: &Node, env: &str, envs: Vec<
     let tags = tags(&mut cx, node.block("tags"));
     let image = image(&mut cx, prog, node.block("image"));
     let service = service(&mut cx, node.block("service"), &arn_cx, app);
-    let network = network(&mut cx, node.block("network"), service.as_ref().map(|s| s.public).unwrap_or(false));
+    let network = network(
+        &mut cx,
+        node.block("network"),
+        service.as_ref().map(|s| s.public).unwrap_or(false),
+    );
     let fleet = fleet(&mut cx, node.block("fleet"));
     let access = access(&mut cx, node.block("access"));
     let verify = match node.block("verify") {
@@ -130,11 +161,16 @@ pub fn lower_app(prog: &Program, app: &Block, node: &Node, env: &str, envs: Vec<
     // Warnings that depend on the merged result.
     if let Some(s) = &service {
         if s.https.is_none() {
-            let span = node.block("service").map(|b| b.name.span).unwrap_or(name_ident.span);
+            let span = node
+                .block("service")
+                .map(|b| b.name.span)
+                .unwrap_or(name_ident.span);
             cx.push(
                 Diagnostic::new(Code::PlainHttp, "the service is served over plain HTTP")
                     .label(span, "no `https` certificate")
-                    .help("add `https = \"arn:aws:acm:REGION:ACCOUNT:certificate/ID\"` to `service`"),
+                    .help(
+                        "add `https = \"arn:aws:acm:REGION:ACCOUNT:certificate/ID\"` to `service`",
+                    ),
             );
         }
     }
@@ -158,16 +194,28 @@ pub fn lower_app(prog: &Program, app: &Block, node: &Node, env: &str, envs: Vec<
         logs: logs?,
         release: release?,
         pipeline: pipeline?,
-        source: SourceInfo { file_name: prog.root_file_name.clone(), sha256: prog.source_sha256.clone() },
+        source: SourceInfo {
+            file_name: prog.root_file_name.clone(),
+            sha256: prog.source_sha256.clone(),
+        },
     })
     .filter(|_| region.is_some() && account.is_some())
 }
 
-fn required<'a>(cx: &mut Cx, node: &Node<'a>, key: &str, app: &Block) -> Option<&'a crate::syntax::ast::Attr> {
+fn required<'a>(
+    cx: &mut Cx,
+    node: &Node<'a>,
+    key: &str,
+    app: &Block,
+) -> Option<&'a crate::syntax::ast::Attr> {
     let a = node.attr(key);
     if a.is_none() && !node.had_errors {
         let span = app.label.as_ref().map(|l| l.span).unwrap_or(app.name.span);
-        let example = if key == "region" { "region = \"us-east-1\"" } else { "account = \"123456789012\"" };
+        let example = if key == "region" {
+            "region = \"us-east-1\""
+        } else {
+            "account = \"123456789012\""
+        };
         cx.push(
             Diagnostic::new(Code::MissingKey, format!("`app` is missing `{key}`"))
                 .label(span, format!("this app needs `{key}`"))
@@ -183,9 +231,15 @@ fn no_self_reference(cx: &mut Cx, val: &Value) -> Option<()> {
             if let StrPart::Interp(i) = p {
                 if i.name == "region" || i.name == "account" {
                     cx.push(
-                        Diagnostic::new(Code::InterpolationCycle, format!("`{}` cannot be used here", i.name))
-                            .label(i.span, "region and account cannot be built from region or account")
-                            .help("write the value out, or use a `param`"),
+                        Diagnostic::new(
+                            Code::InterpolationCycle,
+                            format!("`{}` cannot be used here", i.name),
+                        )
+                        .label(
+                            i.span,
+                            "region and account cannot be built from region or account",
+                        )
+                        .help("write the value out, or use a `param`"),
                     );
                     return None;
                 }
@@ -200,7 +254,9 @@ fn account_value(cx: &mut Cx, val: &Value) -> Option<String> {
         cx.push(
             Diagnostic::new(Code::WrongType, "account ids are strings")
                 .label(val.span, "an integer")
-                .help(format!("write it in quotes: `\"{n:012}\"` (leading zeros matter)")),
+                .help(format!(
+                    "write it in quotes: `\"{n:012}\"` (leading zeros matter)"
+                )),
         );
         return None;
     }
@@ -209,9 +265,18 @@ fn account_value(cx: &mut Cx, val: &Value) -> Option<String> {
         Some(s)
     } else {
         cx.push(
-            Diagnostic::new(Code::AccountId, format!("`{}` is not an AWS account id", s.escape_debug()))
-                .label(val.span, format!("{} characters; account ids are exactly 12 digits", s.chars().count()))
-                .help("write the 12-digit id, e.g. `\"123456789012\"`"),
+            Diagnostic::new(
+                Code::AccountId,
+                format!("`{}` is not an AWS account id", s.escape_debug()),
+            )
+            .label(
+                val.span,
+                format!(
+                    "{} characters; account ids are exactly 12 digits",
+                    s.chars().count()
+                ),
+            )
+            .help("write the 12-digit id, e.g. `\"123456789012\"`"),
         );
         None
     }
@@ -225,9 +290,19 @@ struct ArnCx {
 }
 
 /// Checks an ARN's service, resource shape, region and account.
-fn arn(cx: &mut Cx, val: &Value, what: &str, service: &str, example: &str, resource_ok: fn(&str) -> bool, acx: &ArnCx) -> Option<String> {
+fn arn(
+    cx: &mut Cx,
+    val: &Value,
+    what: &str,
+    service: &str,
+    example: &str,
+    resource_ok: fn(&str) -> bool,
+    acx: &ArnCx,
+) -> Option<String> {
     let s = cx.string(val)?;
-    let Some(a) = v::arn(&s).filter(|a| a.service == service && resource_ok(a.resource) && v::is_account(a.account)) else {
+    let Some(a) = v::arn(&s)
+        .filter(|a| a.service == service && resource_ok(a.resource) && v::is_account(a.account))
+    else {
         cx.push(
             Diagnostic::new(Code::Arn, format!("`{}` is not {what}", s.escape_debug()))
                 .label(val.span, "malformed ARN")
@@ -239,9 +314,12 @@ fn arn(cx: &mut Cx, val: &Value, what: &str, service: &str, example: &str, resou
     if let Some(r) = &acx.region {
         if a.region != r {
             cx.push(
-                Diagnostic::new(Code::ArnRegion, format!("{what} is in `{}`, the app in `{r}`", a.region))
-                    .label(val.span, format!("region `{}`", a.region))
-                    .help(format!("use {what} in `{r}`")),
+                Diagnostic::new(
+                    Code::ArnRegion,
+                    format!("{what} is in `{}`, the app in `{r}`", a.region),
+                )
+                .label(val.span, format!("region `{}`", a.region))
+                .help(format!("use {what} in `{r}`")),
             );
             ok = false;
         }
@@ -263,7 +341,10 @@ fn kms(cx: &mut Cx, val: &Value, acx: &ArnCx) -> Option<Kms> {
         if s.starts_with("alias/aws/") {
             cx.push(
                 Diagnostic::new(Code::Kms, format!("`{s}` is an AWS managed key"))
-                    .label(val.span, "AWS managed keys cannot be shared or given key policies")
+                    .label(
+                        val.span,
+                        "AWS managed keys cannot be shared or given key policies",
+                    )
                     .help("use a customer managed key, or leave `kms` out and paasc creates one"),
             );
             return None;
@@ -272,12 +353,24 @@ fn kms(cx: &mut Cx, val: &Value, acx: &ArnCx) -> Option<Kms> {
             return Some(Kms::Alias(s));
         }
     } else if s.starts_with("arn:") {
-        return arn(cx, val, "a KMS key ARN", "kms", "arn:aws:kms:REGION:ACCOUNT:key/ID", v::is_kms_key_resource, acx).map(Kms::KeyArn);
+        return arn(
+            cx,
+            val,
+            "a KMS key ARN",
+            "kms",
+            "arn:aws:kms:REGION:ACCOUNT:key/ID",
+            v::is_kms_key_resource,
+            acx,
+        )
+        .map(Kms::KeyArn);
     }
     cx.push(
-        Diagnostic::new(Code::Kms, format!("`{}` is not a KMS key reference", s.escape_debug()))
-            .label(val.span, "expected `alias/NAME` or a key ARN")
-            .help("write `kms = \"alias/my-key\"`"),
+        Diagnostic::new(
+            Code::Kms,
+            format!("`{}` is not a KMS key reference", s.escape_debug()),
+        )
+        .label(val.span, "expected `alias/NAME` or a key ARN")
+        .help("write `kms = \"alias/my-key\"`"),
     );
     None
 }
@@ -286,20 +379,38 @@ fn tags(cx: &mut Cx, b: Option<&NBlock>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let Some(b) = b else { return out };
     for blk in &b.node.blocks {
-        cx.push(Diagnostic::new(Code::UnknownBlock, "`tags` takes no blocks").label(blk.name.span, "not a tag").help("write tags as `Key = \"value\"`"));
+        cx.push(
+            Diagnostic::new(Code::UnknownBlock, "`tags` takes no blocks")
+                .label(blk.name.span, "not a tag")
+                .help("write tags as `Key = \"value\"`"),
+        );
     }
     for c in &b.node.checks {
-        cx.push(Diagnostic::new(Code::MisplacedCheck, "missing `=` in tag").label(c.span, "a tag needs `=`").help("write `Key = \"value\"`"));
+        cx.push(
+            Diagnostic::new(Code::MisplacedCheck, "missing `=` in tag")
+                .label(c.span, "a tag needs `=`")
+                .help("write `Key = \"value\"`"),
+        );
     }
     for a in &b.node.attrs {
-        let Some(value) = cx.string(&a.value) else { continue };
+        let Some(value) = cx.string(&a.value) else {
+            continue;
+        };
         let k = &a.key.name;
         if k.len() > 128 || k.to_ascii_lowercase().starts_with("aws:") {
-            cx.push(Diagnostic::new(Code::Tag, format!("invalid tag key `{k}`")).label(a.key.span, "1-128 characters, not starting with `aws:`").help("rename the tag"));
+            cx.push(
+                Diagnostic::new(Code::Tag, format!("invalid tag key `{k}`"))
+                    .label(a.key.span, "1-128 characters, not starting with `aws:`")
+                    .help("rename the tag"),
+            );
             continue;
         }
         if value.chars().count() > 256 {
-            cx.push(Diagnostic::new(Code::Tag, format!("tag `{k}` value is too long")).label(a.value.span, "at most 256 characters").help("shorten the value"));
+            cx.push(
+                Diagnostic::new(Code::Tag, format!("tag `{k}` value is too long"))
+                    .label(a.value.span, "at most 256 characters")
+                    .help("shorten the value"),
+            );
             continue;
         }
         out.insert(k.clone(), value);
@@ -321,9 +432,14 @@ fn image(cx: &mut Cx, prog: &Program, b: Option<&NBlock>) -> Option<Image> {
     let base = base_name.and_then(|(n, span)| match prog.bases.get(&n) {
         Some(def) => base_def(cx, def),
         None => {
-            let help = suggest(&n, prog.bases.keys().map(|s| s.as_str()))
-                .unwrap_or_else(|| format!("known bases: {}", prog.bases.keys().cloned().collect::<Vec<_>>().join(", ")));
-            let mut d = Diagnostic::new(Code::UnknownBase, format!("unknown base image `{n}`")).help(help);
+            let help = suggest(&n, prog.bases.keys().map(|s| s.as_str())).unwrap_or_else(|| {
+                format!(
+                    "known bases: {}",
+                    prog.bases.keys().cloned().collect::<Vec<_>>().join(", ")
+                )
+            });
+            let mut d =
+                Diagnostic::new(Code::UnknownBase, format!("unknown base image `{n}`")).help(help);
             if let Some(s) = span {
                 d = d.label(s, "no `base` definition by this name");
             }
@@ -343,14 +459,19 @@ fn image(cx: &mut Cx, prog: &Program, b: Option<&NBlock>) -> Option<Image> {
                 Some(s)
             } else {
                 let help = if INSTANCE_FAMILIES.contains(&family) {
-                    suggest(size, INSTANCE_SIZES.iter().copied()).map(|h| format!("{h} (size of `{family}`)"))
+                    suggest(size, INSTANCE_SIZES.iter().copied())
+                        .map(|h| format!("{h} (size of `{family}`)"))
                 } else {
-                    suggest(family, INSTANCE_FAMILIES.iter().copied()).map(|f| format!("did you mean `{f}.{size}`?"))
+                    suggest(family, INSTANCE_FAMILIES.iter().copied())
+                        .map(|f| format!("did you mean `{f}.{size}`?"))
                 };
                 cx.push(
-                    Diagnostic::new(Code::InstanceType, format!("unknown instance type `{}`", s.escape_debug()))
-                        .label(a.value.span, "not a known EC2 family and size")
-                        .help(help.unwrap_or_else(|| "use a type such as `t3.large`".into())),
+                    Diagnostic::new(
+                        Code::InstanceType,
+                        format!("unknown instance type `{}`", s.escape_debug()),
+                    )
+                    .label(a.value.span, "not a known EC2 family and size")
+                    .help(help.unwrap_or_else(|| "use a type such as `t3.large`".into())),
                 );
                 None
             }
@@ -383,9 +504,12 @@ fn image(cx: &mut Cx, prog: &Program, b: Option<&NBlock>) -> Option<Image> {
                     } else {
                         ok = false;
                         cx.push(
-                            Diagnostic::new(Code::AccountId, format!("`{}` is not an AWS account id", s.escape_debug()))
-                                .label(span, "account ids are exactly 12 digits")
-                                .help("list the 12-digit ids of the accounts to share the AMI with"),
+                            Diagnostic::new(
+                                Code::AccountId,
+                                format!("`{}` is not an AWS account id", s.escape_debug()),
+                            )
+                            .label(span, "account ids are exactly 12 digits")
+                            .help("list the 12-digit ids of the accounts to share the AMI with"),
                         );
                     }
                 }
@@ -399,17 +523,28 @@ fn image(cx: &mut Cx, prog: &Program, b: Option<&NBlock>) -> Option<Image> {
             Some(items) => {
                 for (s, span) in items {
                     match v::run_list_entry(&s) {
-                        RunEntry::Ok { role, name, version } => chef.push(RunListItem {
-                            kind: if role { RunListKind::Role } else { RunListKind::Recipe },
+                        RunEntry::Ok {
+                            role,
+                            name,
+                            version,
+                        } => chef.push(RunListItem {
+                            kind: if role {
+                                RunListKind::Role
+                            } else {
+                                RunListKind::Recipe
+                            },
                             name,
                             version,
                         }),
                         RunEntry::BadVersion(ver) => {
                             ok = false;
                             cx.push(
-                                Diagnostic::new(Code::CookbookVersion, format!("`{}` is not a cookbook version", ver.escape_debug()))
-                                    .label(span, "expected `x.y` or `x.y.z`")
-                                    .help("pin a version like `nginx@12.2.0`"),
+                                Diagnostic::new(
+                                    Code::CookbookVersion,
+                                    format!("`{}` is not a cookbook version", ver.escape_debug()),
+                                )
+                                .label(span, "expected `x.y` or `x.y.z`")
+                                .help("pin a version like `nginx@12.2.0`"),
                             );
                         }
                         RunEntry::Bad => {
@@ -427,7 +562,14 @@ fn image(cx: &mut Cx, prog: &Program, b: Option<&NBlock>) -> Option<Image> {
         }
     }
     let attributes = attributes(cx, node.block("attributes"));
-    let img = Image { base: base?, instance: instance?, volume_gib: volume_gib?, share, chef, attributes: attributes? };
+    let img = Image {
+        base: base?,
+        instance: instance?,
+        volume_gib: volume_gib?,
+        share,
+        chef,
+        attributes: attributes?,
+    };
     ok.then_some(img)
 }
 
@@ -435,16 +577,25 @@ fn base_def(cx: &mut Cx, def: &crate::resolve::Def) -> Option<BaseImage> {
     let mut d = Diagnostics::default();
     let node = Node::build(&def.block.items, def.block.had_errors, &mut d);
     cx.diags.extend(d);
-    node.check_known("base", &["owner", "filter", "user", "platform"], &[], false, cx.diags);
+    node.check_known(
+        "base",
+        &["owner", "filter", "user", "platform"],
+        &[],
+        false,
+        cx.diags,
+    );
     let mut get = |key: &str| -> Option<String> {
         match node.attr(key) {
             Some(a) => cx.string(&a.value),
             None => {
                 if !node.had_errors {
                     cx.push(
-                        Diagnostic::new(Code::MissingKey, format!("base `{}` is missing `{key}`", def.name.name))
-                            .label(def.name.span, format!("needs `{key}`"))
-                            .help("a base needs `owner`, `filter` and `user`"),
+                        Diagnostic::new(
+                            Code::MissingKey,
+                            format!("base `{}` is missing `{key}`", def.name.name),
+                        )
+                        .label(def.name.span, format!("needs `{key}`"))
+                        .help("a base needs `owner`, `filter` and `user`"),
                     );
                 }
                 None
@@ -459,28 +610,47 @@ fn base_def(cx: &mut Cx, def: &crate::resolve::Def) -> Option<BaseImage> {
         None => "linux".to_string(),
     };
     if let (Some(o), Some(a)) = (&owner, node.attr("owner")) {
-        let alias = matches!(o.as_str(), "amazon" | "self" | "aws-marketplace" | "aws-backup-vault");
+        let alias = matches!(
+            o.as_str(),
+            "amazon" | "self" | "aws-marketplace" | "aws-backup-vault"
+        );
         if !alias && !v::is_account(o) {
             cx.push(
-                Diagnostic::new(Code::AccountId, format!("`{}` is not an AMI owner", o.escape_debug()))
-                    .label(a.value.span, "expected a 12-digit account id or `amazon`")
-                    .help("use the account id that publishes the AMI"),
+                Diagnostic::new(
+                    Code::AccountId,
+                    format!("`{}` is not an AMI owner", o.escape_debug()),
+                )
+                .label(a.value.span, "expected a 12-digit account id or `amazon`")
+                .help("use the account id that publishes the AMI"),
             );
             return None;
         }
     }
-    Some(BaseImage { name: def.name.name.clone(), owner: owner?, filter: filter?, user: user?, platform })
+    Some(BaseImage {
+        name: def.name.name.clone(),
+        owner: owner?,
+        filter: filter?,
+        user: user?,
+        platform,
+    })
 }
 
-fn attributes(cx: &mut Cx, b: Option<&NBlock>) -> Option<serde_json::Map<String, serde_json::Value>> {
+fn attributes(
+    cx: &mut Cx,
+    b: Option<&NBlock>,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
     let mut root = serde_json::Map::new();
     let Some(b) = b else { return Some(root) };
-    b.node.check_known("attributes", &[], &[], false, &mut Diagnostics::default());
+    b.node
+        .check_known("attributes", &[], &[], false, &mut Diagnostics::default());
     for blk in &b.node.blocks {
         cx.push(
-            Diagnostic::new(Code::UnknownBlock, "`attributes` takes dotted keys, not blocks")
-                .label(blk.name.span, "a block")
-                .help("write `a.b = value`"),
+            Diagnostic::new(
+                Code::UnknownBlock,
+                "`attributes` takes dotted keys, not blocks",
+            )
+            .label(blk.name.span, "a block")
+            .help("write `a.b = value`"),
         );
     }
     let mut ok = true;
@@ -489,16 +659,29 @@ fn attributes(cx: &mut Cx, b: Option<&NBlock>) -> Option<serde_json::Map<String,
         let path: Vec<String> = a.key.name.split('.').map(str::to_string).collect();
         if path.iter().any(|p| p.is_empty()) {
             ok = false;
-            cx.push(Diagnostic::new(Code::AttributePath, format!("`{}` has an empty path segment", a.key.name)).label(a.key.span, "empty segment").help("remove the extra `.`"));
+            cx.push(
+                Diagnostic::new(
+                    Code::AttributePath,
+                    format!("`{}` has an empty path segment", a.key.name),
+                )
+                .label(a.key.span, "empty segment")
+                .help("remove the extra `.`"),
+            );
             continue;
         }
-        if let Some((_, other)) = seen.iter().find(|(p, _)| p.starts_with(&path) || path.starts_with(p)) {
+        if let Some((_, other)) = seen
+            .iter()
+            .find(|(p, _)| p.starts_with(&path) || path.starts_with(p))
+        {
             ok = false;
             cx.push(
-                Diagnostic::new(Code::AttributePath, format!("`{}` conflicts with another attribute path", a.key.name))
-                    .label(a.key.span, "this path")
-                    .label(*other, "overlaps this one")
-                    .help("a path cannot be both a value and an object"),
+                Diagnostic::new(
+                    Code::AttributePath,
+                    format!("`{}` conflicts with another attribute path", a.key.name),
+                )
+                .label(a.key.span, "this path")
+                .label(*other, "overlaps this one")
+                .help("a path cannot be both a value and an object"),
             );
             continue;
         }
@@ -513,14 +696,20 @@ fn attributes(cx: &mut Cx, b: Option<&NBlock>) -> Option<serde_json::Map<String,
 }
 
 /// Inserts `value` at a dotted path; conflicts were ruled out by the caller.
-fn insert_path(map: &mut serde_json::Map<String, serde_json::Value>, path: &[String], value: serde_json::Value) {
+fn insert_path(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    path: &[String],
+    value: serde_json::Value,
+) {
     match path {
         [] => {}
         [last] => {
             map.insert(last.clone(), value);
         }
         [first, rest @ ..] => {
-            let entry = map.entry(first.clone()).or_insert_with(|| serde_json::Value::Object(Default::default()));
+            let entry = map
+                .entry(first.clone())
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
             if let serde_json::Value::Object(inner) = entry {
                 insert_path(inner, rest, value);
             }
@@ -534,20 +723,31 @@ fn json_value(cx: &mut Cx, val: &Value) -> Option<serde_json::Value> {
         ValueKind::Int(n) => serde_json::Value::from(*n),
         ValueKind::Decimal(d) => serde_json::Number::from_f64(*d).map(serde_json::Value::Number)?,
         ValueKind::Bool(b) => serde_json::Value::Bool(*b),
-        ValueKind::List(items) => serde_json::Value::Array(items.iter().map(|i| json_value(cx, i)).collect::<Option<Vec<_>>>()?),
+        ValueKind::List(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|i| json_value(cx, i))
+                .collect::<Option<Vec<_>>>()?,
+        ),
         ValueKind::Name(n) => {
             cx.push(
-                Diagnostic::new(Code::WrongType, "expected a string, number, boolean or list")
-                    .label(val.span, "a bare name")
-                    .help(format!("put it in quotes: `\"{n}\"`")),
+                Diagnostic::new(
+                    Code::WrongType,
+                    "expected a string, number, boolean or list",
+                )
+                .label(val.span, "a bare name")
+                .help(format!("put it in quotes: `\"{n}\"`")),
             );
             return None;
         }
         ValueKind::Quantity { .. } => {
             cx.push(
-                Diagnostic::new(Code::WrongType, "Chef attributes take plain values, not quantities")
-                    .label(val.span, "a quantity")
-                    .help("write the number the cookbook expects, e.g. `300` or `\"5m\"`"),
+                Diagnostic::new(
+                    Code::WrongType,
+                    "Chef attributes take plain values, not quantities",
+                )
+                .label(val.span, "a quantity")
+                .help("write the number the cookbook expects, e.g. `300` or `\"5m\"`"),
             );
             return None;
         }
@@ -567,7 +767,13 @@ fn service(cx: &mut Cx, b: Option<&NBlock>, acx: &ArnCx, app: &Block) -> Option<
         return None;
     };
     let node = &b.node;
-    node.check_known("service", &["port", "health", "https", "public"], &[], false, cx.diags);
+    node.check_known(
+        "service",
+        &["port", "health", "https", "public"],
+        &[],
+        false,
+        cx.diags,
+    );
     let port = match node.attr("port") {
         None => {
             if !node.had_errors {
@@ -602,9 +808,12 @@ fn service(cx: &mut Cx, b: Option<&NBlock>, acx: &ArnCx, app: &Block) -> Option<
                 Some(h)
             } else {
                 cx.push(
-                    Diagnostic::new(Code::Path, format!("health path `{}` is not a path", h.escape_debug()))
-                        .label(a.value.span, "must start with `/`")
-                        .help("write the request path, e.g. `\"/healthz\"`"),
+                    Diagnostic::new(
+                        Code::Path,
+                        format!("health path `{}` is not a path", h.escape_debug()),
+                    )
+                    .label(a.value.span, "must start with `/`")
+                    .help("write the request path, e.g. `\"/healthz\"`"),
                 );
                 None
             }
@@ -612,24 +821,54 @@ fn service(cx: &mut Cx, b: Option<&NBlock>, acx: &ArnCx, app: &Block) -> Option<
     };
     let https = match node.attr("https") {
         None => Some(None),
-        Some(a) => arn(cx, &a.value, "an ACM certificate ARN", "acm", "arn:aws:acm:REGION:ACCOUNT:certificate/ID", v::is_certificate_resource, acx).map(Some),
+        Some(a) => arn(
+            cx,
+            &a.value,
+            "an ACM certificate ARN",
+            "acm",
+            "arn:aws:acm:REGION:ACCOUNT:certificate/ID",
+            v::is_certificate_resource,
+            acx,
+        )
+        .map(Some),
     };
     let public = match node.attr("public") {
         None => Some(false),
         Some(a) => cx.boolean(&a.value),
     };
-    Some(Service { port: port?, health: health?, https: https?, public: public? })
+    Some(Service {
+        port: port?,
+        health: health?,
+        https: https?,
+        public: public?,
+    })
 }
 
 fn network(cx: &mut Cx, b: Option<&NBlock>, public: bool) -> Option<Network> {
     let default_allow: Vec<String> = if public {
         vec!["0.0.0.0/0".into()]
     } else {
-        vec!["10.0.0.0/8".into(), "172.16.0.0/12".into(), "192.168.0.0/16".into()]
+        vec![
+            "10.0.0.0/8".into(),
+            "172.16.0.0/12".into(),
+            "192.168.0.0/16".into(),
+        ]
     };
-    let Some(b) = b else { return Some(Network { vpc: None, subnets: Vec::new(), allow: default_allow }) };
+    let Some(b) = b else {
+        return Some(Network {
+            vpc: None,
+            subnets: Vec::new(),
+            allow: default_allow,
+        });
+    };
     let node = &b.node;
-    node.check_known("network", &["vpc", "subnets", "allow"], &[], false, cx.diags);
+    node.check_known(
+        "network",
+        &["vpc", "subnets", "allow"],
+        &[],
+        false,
+        cx.diags,
+    );
     let mut ok = true;
     let vpc = match node.attr("vpc") {
         None => None,
@@ -637,7 +876,14 @@ fn network(cx: &mut Cx, b: Option<&NBlock>, public: bool) -> Option<Network> {
             Some(s) if v::is_vpc(&s) => Some(s),
             Some(s) => {
                 ok = false;
-                cx.push(Diagnostic::new(Code::VpcId, format!("`{}` is not a VPC id", s.escape_debug())).label(a.value.span, "expected `vpc-` and 8 or 17 hex digits").help("copy the id from the VPC console, e.g. `\"vpc-0a1b2c3d4e5f60718\"`"));
+                cx.push(
+                    Diagnostic::new(
+                        Code::VpcId,
+                        format!("`{}` is not a VPC id", s.escape_debug()),
+                    )
+                    .label(a.value.span, "expected `vpc-` and 8 or 17 hex digits")
+                    .help("copy the id from the VPC console, e.g. `\"vpc-0a1b2c3d4e5f60718\"`"),
+                );
                 None
             }
             None => {
@@ -654,21 +900,41 @@ fn network(cx: &mut Cx, b: Option<&NBlock>, public: bool) -> Option<Network> {
                     if v::is_subnet(s) {
                         if subnets.contains(s) {
                             ok = false;
-                            cx.push(Diagnostic::new(Code::Duplicate, format!("subnet `{s}` is listed twice")).label(*span, "listed again").help("list each subnet once"));
+                            cx.push(
+                                Diagnostic::new(
+                                    Code::Duplicate,
+                                    format!("subnet `{s}` is listed twice"),
+                                )
+                                .label(*span, "listed again")
+                                .help("list each subnet once"),
+                            );
                         } else {
                             subnets.push(s.clone());
                         }
                     } else {
                         ok = false;
-                        cx.push(Diagnostic::new(Code::SubnetId, format!("`{}` is not a subnet id", s.escape_debug())).label(*span, "expected `subnet-` and 8 or 17 hex digits").help("use ids like `\"subnet-0a1b2c3d4e5f60718\"`"));
+                        cx.push(
+                            Diagnostic::new(
+                                Code::SubnetId,
+                                format!("`{}` is not a subnet id", s.escape_debug()),
+                            )
+                            .label(*span, "expected `subnet-` and 8 or 17 hex digits")
+                            .help("use ids like `\"subnet-0a1b2c3d4e5f60718\"`"),
+                        );
                     }
                 }
                 if ok && subnets.len() < 2 {
                     ok = false;
                     cx.push(
-                        Diagnostic::new(Code::TooFewSubnets, format!("{} subnet given; the load balancer needs two or more", subnets.len()))
-                            .label(a.value.span, "fewer than two subnets")
-                            .help("list subnets in at least two Availability Zones"),
+                        Diagnostic::new(
+                            Code::TooFewSubnets,
+                            format!(
+                                "{} subnet given; the load balancer needs two or more",
+                                subnets.len()
+                            ),
+                        )
+                        .label(a.value.span, "fewer than two subnets")
+                        .help("list subnets in at least two Availability Zones"),
                     );
                 }
             }
@@ -712,13 +978,24 @@ fn network(cx: &mut Cx, b: Option<&NBlock>, public: bool) -> Option<Network> {
                                 Some(f) => format!("host bits are set; did you mean `{f}`?"),
                                 None => "write an IPv4 CIDR such as `10.0.0.0/8`".into(),
                             };
-                            cx.push(Diagnostic::new(Code::Cidr, format!("`{}` is not a valid CIDR", s.escape_debug())).label(span, "invalid CIDR").help(help));
+                            cx.push(
+                                Diagnostic::new(
+                                    Code::Cidr,
+                                    format!("`{}` is not a valid CIDR", s.escape_debug()),
+                                )
+                                .label(span, "invalid CIDR")
+                                .help(help),
+                            );
                         }
                     }
                 }
                 if out.is_empty() && ok {
                     ok = false;
-                    cx.push(Diagnostic::new(Code::Cidr, "`allow` is empty").label(a.value.span, "nothing could reach the load balancer").help("list the CIDRs of the clients, e.g. `[\"10.0.0.0/8\"]`"));
+                    cx.push(
+                        Diagnostic::new(Code::Cidr, "`allow` is empty")
+                            .label(a.value.span, "nothing could reach the load balancer")
+                            .help("list the CIDRs of the clients, e.g. `[\"10.0.0.0/8\"]`"),
+                    );
                 }
                 out
             }
@@ -728,20 +1005,34 @@ fn network(cx: &mut Cx, b: Option<&NBlock>, public: bool) -> Option<Network> {
             }
         },
     };
-    ok.then_some(Network { vpc, subnets, allow })
+    ok.then_some(Network {
+        vpc,
+        subnets,
+        allow,
+    })
 }
 
 fn fleet(cx: &mut Cx, b: Option<&NBlock>) -> Option<Fleet> {
     let empty = Node::default();
     let node = b.map(|b| &b.node).unwrap_or(&empty);
-    node.check_known("fleet", &["min", "max", "desired", "cpu", "launch"], &[], false, cx.diags);
+    node.check_known(
+        "fleet",
+        &["min", "max", "desired", "cpu", "launch"],
+        &[],
+        false,
+        cx.diags,
+    );
     let mut size = |key: &str| -> Result<Option<(u32, Span)>, ()> {
         match node.attr(key) {
             None => Ok(None),
             Some(a) => match cx.int(&a.value) {
                 Some(n) if (0..=10_000).contains(&n) => Ok(Some((n as u32, a.value.span))),
                 Some(n) => {
-                    cx.push(Diagnostic::new(Code::Range, format!("`{key}` of {n} out of range")).label(a.value.span, "fleet sizes are 0 to 10000").help("use a size from 0 to 10000"));
+                    cx.push(
+                        Diagnostic::new(Code::Range, format!("`{key}` of {n} out of range"))
+                            .label(a.value.span, "fleet sizes are 0 to 10000")
+                            .help("use a size from 0 to 10000"),
+                    );
                     Err(())
                 }
                 None => Err(()),
@@ -755,20 +1046,30 @@ fn fleet(cx: &mut Cx, b: Option<&NBlock>) -> Option<Fleet> {
     };
     let launch = match node.attr("launch") {
         None => Some(Launch::Template),
-        Some(a) => cx.choice(&a.value, "launch kind", &["template", "configuration"]).map(|c| {
-            if c == "configuration" {
-                cx.push(
-                    Diagnostic::new(Code::LaunchConfiguration, "launch configurations are deprecated")
-                        .label(a.value.span, "accounts created on or after 2024-10-01 cannot create them")
+        Some(a) => cx
+            .choice(&a.value, "launch kind", &["template", "configuration"])
+            .map(|c| {
+                if c == "configuration" {
+                    cx.push(
+                        Diagnostic::new(
+                            Code::LaunchConfiguration,
+                            "launch configurations are deprecated",
+                        )
+                        .label(
+                            a.value.span,
+                            "accounts created on or after 2024-10-01 cannot create them",
+                        )
                         .help("use `launch = template` (the default) when the account allows"),
-                );
-                Launch::Configuration
-            } else {
-                Launch::Template
-            }
-        }),
+                    );
+                    Launch::Configuration
+                } else {
+                    Launch::Template
+                }
+            }),
     };
-    let (Ok(min), Ok(max), Ok(desired)) = (min, max, desired) else { return None };
+    let (Ok(min), Ok(max), Ok(desired)) = (min, max, desired) else {
+        return None;
+    };
     let min_v = min.map(|m| m.0).unwrap_or(1);
     let desired_v = desired.map(|d| d.0).unwrap_or(min_v);
     let max_v = max.map(|m| m.0).unwrap_or(min_v.max(desired_v).max(1));
@@ -776,15 +1077,19 @@ fn fleet(cx: &mut Cx, b: Option<&NBlock>) -> Option<Fleet> {
     let label_of = |x: Option<(u32, Span)>| x.map(|x| x.1);
     if max_v < 1 {
         ok = false;
-        let d = Diagnostic::new(Code::FleetSize, "`max` must be at least 1").help("set `max = 1` or more");
+        let d = Diagnostic::new(Code::FleetSize, "`max` must be at least 1")
+            .help("set `max = 1` or more");
         cx.push(match label_of(max) {
             Some(s) => d.label(s, "max is 0"),
             None => d,
         });
     } else if !(min_v <= desired_v && desired_v <= max_v) {
         ok = false;
-        let mut d = Diagnostic::new(Code::FleetSize, format!("fleet needs min <= desired <= max, got {min_v} / {desired_v} / {max_v}"))
-            .help("adjust the sizes so that min <= desired <= max");
+        let mut d = Diagnostic::new(
+            Code::FleetSize,
+            format!("fleet needs min <= desired <= max, got {min_v} / {desired_v} / {max_v}"),
+        )
+        .help("adjust the sizes so that min <= desired <= max");
         for (x, what) in [(min, "min"), (desired, "desired"), (max, "max")] {
             if let Some((n, s)) = x {
                 d = d.label(s, format!("{what} = {n}"));
@@ -797,44 +1102,102 @@ fn fleet(cx: &mut Cx, b: Option<&NBlock>) -> Option<Fleet> {
         }
         cx.push(d);
     }
-    let f = Fleet { min: min_v, max: max_v, desired: desired_v, cpu: cpu?, launch: launch? };
+    let f = Fleet {
+        min: min_v,
+        max: max_v,
+        desired: desired_v,
+        cpu: cpu?,
+        launch: launch?,
+    };
     ok.then_some(f)
 }
 
 fn access(cx: &mut Cx, b: Option<&NBlock>) -> Option<Access> {
-    let Some(b) = b else { return Some(Access::default()) };
+    let Some(b) = b else {
+        return Some(Access::default());
+    };
     let node = &b.node;
-    node.check_known("access", &["s3", "dynamodb", "sqs", "secrets"], &[], false, cx.diags);
+    node.check_known(
+        "access",
+        &["s3", "dynamodb", "sqs", "secrets"],
+        &[],
+        false,
+        cx.diags,
+    );
     let mut ok = true;
-    let mut list = |key: &str, valid: fn(&str) -> bool, code: Code, what: &str, help: &str| -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(a) = node.attr(key) {
-            match cx.string_list(&a.value) {
-                Some(items) => {
-                    for (s, span) in items {
-                        if valid(&s) {
-                            if !out.contains(&s) {
-                                out.push(s);
+    let mut list =
+        |key: &str, valid: fn(&str) -> bool, code: Code, what: &str, help: &str| -> Vec<String> {
+            let mut out = Vec::new();
+            if let Some(a) = node.attr(key) {
+                match cx.string_list(&a.value) {
+                    Some(items) => {
+                        for (s, span) in items {
+                            if valid(&s) {
+                                if !out.contains(&s) {
+                                    out.push(s);
+                                }
+                            } else {
+                                ok = false;
+                                cx.push(
+                                    Diagnostic::new(
+                                        code,
+                                        format!("`{}` is not {what}", s.escape_debug()),
+                                    )
+                                    .label(span, format!("not {what}"))
+                                    .help(help.to_string()),
+                                );
                             }
-                        } else {
-                            ok = false;
-                            cx.push(Diagnostic::new(code, format!("`{}` is not {what}", s.escape_debug())).label(span, format!("invalid {what}")).help(help.to_string()));
                         }
                     }
+                    None => ok = false,
                 }
-                None => ok = false,
             }
-        }
-        out
-    };
-    let s3 = list("s3", v::is_bucket, Code::BucketName, "a valid S3 bucket name", "bucket names are 3-63 lowercase letters, digits, `.` and `-`");
-    let dynamodb = list("dynamodb", v::is_table, Code::ResourceName, "a valid DynamoDB table name", "table names are 3-255 of letters, digits, `_`, `.`, `-`");
-    let sqs = list("sqs", v::is_queue, Code::ResourceName, "a valid SQS queue name", "queue names are 1-80 of letters, digits, `_`, `-`");
-    let secrets = list("secrets", |s| v::is_path(s) && s.len() <= 2048, Code::Path, "an SSM parameter path", "parameter paths start with `/`, e.g. `\"/app/db-password\"`");
-    ok.then_some(Access { s3, dynamodb, sqs, secrets })
+            out
+        };
+    let s3 = list(
+        "s3",
+        v::is_bucket,
+        Code::BucketName,
+        "a valid S3 bucket name",
+        "bucket names are 3-63 lowercase letters, digits, `.` and `-`",
+    );
+    let dynamodb = list(
+        "dynamodb",
+        v::is_table,
+        Code::ResourceName,
+        "a valid DynamoDB table name",
+        "table names are 3-255 of letters, digits, `_`, `.`, `-`",
+    );
+    let sqs = list(
+        "sqs",
+        v::is_queue,
+        Code::ResourceName,
+        "a valid SQS queue name",
+        "queue names are 1-80 of letters, digits, `_`, `-`",
+    );
+    let secrets = list(
+        "secrets",
+        |s| v::is_path(s) && s.len() <= 2048,
+        Code::Path,
+        "an SSM parameter path",
+        "parameter paths start with `/`, e.g. `\"/app/db-password\"`",
+    );
+    ok.then_some(Access {
+        s3,
+        dynamodb,
+        sqs,
+        secrets,
+    })
 }
 
-fn logs(cx: &mut Cx, b: Option<&NBlock>, app: &str, env: &str, account: &str, app_block: &Block) -> Option<Logs> {
+fn logs(
+    cx: &mut Cx,
+    b: Option<&NBlock>,
+    app: &str,
+    env: &str,
+    account: &str,
+    app_block: &Block,
+) -> Option<Logs> {
     let empty = Node::default();
     let node = b.map(|b| &b.node).unwrap_or(&empty);
     node.check_known("logs", &["bucket", "retain"], &[], false, cx.diags);
@@ -853,7 +1216,11 @@ fn logs(cx: &mut Cx, b: Option<&NBlock>, app: &str, env: &str, account: &str, ap
         }),
         None => {
             let s = format!("{app}-{env}-logs-{account}");
-            if v::is_bucket(&s) {
+            if account.is_empty() || cx.diags.has_errors() {
+                // The account or app name may be what is wrong; that is
+                // reported already and would only echo here.
+                None
+            } else if v::is_bucket(&s) {
                 Some(s)
             } else {
                 let span = app_block.label.as_ref().map(|l| l.span).unwrap_or(app_block.name.span);
@@ -879,24 +1246,48 @@ fn logs(cx: &mut Cx, b: Option<&NBlock>, app: &str, env: &str, account: &str, ap
                 near.sort();
                 let list: Vec<String> = near.iter().map(|d| format!("{d}d")).collect();
                 cx.push(
-                    Diagnostic::new(Code::Retention, "CloudWatch Logs does not allow this retention")
-                        .label(a.value.span, "not an allowed retention")
-                        .help(format!("allowed retentions near {}d: {}", days, list.join(", "))),
+                    Diagnostic::new(
+                        Code::Retention,
+                        "CloudWatch Logs does not allow this retention",
+                    )
+                    .label(a.value.span, "not an allowed retention")
+                    .help(format!(
+                        "allowed retentions near {}d: {}",
+                        days,
+                        list.join(", ")
+                    )),
                 );
                 None
             }
         }),
     };
-    Some(Logs { bucket: bucket?, retain_days: retain_days? })
+    Some(Logs {
+        bucket: bucket?,
+        retain_days: retain_days?,
+    })
 }
 
 fn release(cx: &mut Cx, b: Option<&NBlock>) -> Option<Release> {
     let empty = Node::default();
     let node = b.map(|b| &b.node).unwrap_or(&empty);
-    node.check_known("release", &["strategy", "shift", "bake"], &[], false, cx.diags);
+    node.check_known(
+        "release",
+        &["strategy", "shift", "bake"],
+        &[],
+        false,
+        cx.diags,
+    );
     let strategy = match node.attr("strategy") {
         None => Some(Strategy::BlueGreen),
-        Some(a) => cx.choice(&a.value, "release strategy", &["blue-green", "rolling"]).map(|s| if s == "rolling" { Strategy::Rolling } else { Strategy::BlueGreen }),
+        Some(a) => cx
+            .choice(&a.value, "release strategy", &["blue-green", "rolling"])
+            .map(|s| {
+                if s == "rolling" {
+                    Strategy::Rolling
+                } else {
+                    Strategy::BlueGreen
+                }
+            }),
     };
     let shift = match node.attr("shift") {
         None => Some(vec![100]),
@@ -918,7 +1309,11 @@ fn release(cx: &mut Cx, b: Option<&NBlock>) -> Option<Release> {
                             let steps: Vec<u8> = steps.into_iter().flatten().collect();
                             let rising = steps.windows(2).all(|w| w[0] < w[1]);
                             if steps.last() != Some(&100) || !rising {
-                                let what = if !rising { "shifts must strictly increase" } else { "the last shift must be 100%" };
+                                let what = if !rising {
+                                    "shifts must strictly increase"
+                                } else {
+                                    "the last shift must be 100%"
+                                };
                                 cx.push(
                                     Diagnostic::new(Code::Shift, format!("traffic shifts must rise to 100%: {what}"))
                                         .label(a.value.span, what)
@@ -940,11 +1335,21 @@ fn release(cx: &mut Cx, b: Option<&NBlock>) -> Option<Release> {
     };
     let bake_seconds = match node.attr("bake") {
         None => Some(300),
-        Some(a) => cx.duration(&a.value).and_then(|s| within_limits(cx, s, a.value.span, "bake")),
+        Some(a) => cx
+            .duration(&a.value)
+            .and_then(|s| within_limits(cx, s, a.value.span, "bake")),
     };
     let strategy = strategy?;
-    let shift = if strategy == Strategy::Rolling { Some(vec![100]) } else { shift };
-    Some(Release { strategy, shift: shift?, bake_seconds: bake_seconds? })
+    let shift = if strategy == Strategy::Rolling {
+        Some(vec![100])
+    } else {
+        shift
+    };
+    Some(Release {
+        strategy,
+        shift: shift?,
+        bake_seconds: bake_seconds?,
+    })
 }
 
 fn within_limits(cx: &mut Cx, secs: u64, span: Span, what: &str) -> Option<u64> {
@@ -952,9 +1357,19 @@ fn within_limits(cx: &mut Cx, secs: u64, span: Span, what: &str) -> Option<u64> 
         Some(secs)
     } else {
         cx.push(
-            Diagnostic::new(Code::DurationLimit, format!("`{what}` must be between 1s and 365d"))
-                .label(span, if secs == 0 { "zero" } else { "longer than Step Functions allows" })
-                .help("Step Functions executions and waits last at most one year"),
+            Diagnostic::new(
+                Code::DurationLimit,
+                format!("`{what}` must be between 1s and 365d"),
+            )
+            .label(
+                span,
+                if secs == 0 {
+                    "zero"
+                } else {
+                    "longer than Step Functions allows"
+                },
+            )
+            .help("Step Functions executions and waits last at most one year"),
         );
         None
     }
@@ -963,18 +1378,28 @@ fn within_limits(cx: &mut Cx, secs: u64, span: Span, what: &str) -> Option<u64> 
 fn pipeline(cx: &mut Cx, b: Option<&NBlock>, app_account: &str, acx: &ArnCx) -> Option<Pipeline> {
     let empty = Node::default();
     let node = b.map(|b| &b.node).unwrap_or(&empty);
-    node.check_known("pipeline", &["workers", "timeout", "retry", "notify", "account"], &[], false, cx.diags);
+    node.check_known(
+        "pipeline",
+        &["workers", "timeout", "retry", "notify", "account"],
+        &[],
+        false,
+        cx.diags,
+    );
     let workers = match node.attr("workers") {
         None => Some(Workers::Ssm),
-        Some(a) => cx.choice(&a.value, "worker kind", &["ssm", "lambda", "activity"]).map(|w| match w {
-            "lambda" => Workers::Lambda,
-            "activity" => Workers::Activity,
-            _ => Workers::Ssm,
-        }),
+        Some(a) => cx
+            .choice(&a.value, "worker kind", &["ssm", "lambda", "activity"])
+            .map(|w| match w {
+                "lambda" => Workers::Lambda,
+                "activity" => Workers::Activity,
+                _ => Workers::Ssm,
+            }),
     };
     let timeout_seconds = match node.attr("timeout") {
         None => Some(7200),
-        Some(a) => cx.duration(&a.value).and_then(|s| within_limits(cx, s, a.value.span, "timeout")),
+        Some(a) => cx
+            .duration(&a.value)
+            .and_then(|s| within_limits(cx, s, a.value.span, "timeout")),
     };
     let retry = match node.attr("retry") {
         None => Some(2),
@@ -982,7 +1407,11 @@ fn pipeline(cx: &mut Cx, b: Option<&NBlock>, app_account: &str, acx: &ArnCx) -> 
             if (0..=10).contains(&n) {
                 Some(n as u32)
             } else {
-                cx.push(Diagnostic::new(Code::Range, format!("`retry` of {n} out of range")).label(a.value.span, "retries are 0 to 10").help("use a value from 0 to 10"));
+                cx.push(
+                    Diagnostic::new(Code::Range, format!("`retry` of {n} out of range"))
+                        .label(a.value.span, "retries are 0 to 10")
+                        .help("use a value from 0 to 10"),
+                );
                 None
             }
         }),
@@ -991,7 +1420,10 @@ fn pipeline(cx: &mut Cx, b: Option<&NBlock>, app_account: &str, acx: &ArnCx) -> 
         None => Some(app_account.to_string()),
         Some(a) => account_value(cx, &a.value),
     };
-    let mut nacx = ArnCx { region: acx.region.clone(), accounts: acx.accounts.clone() };
+    let mut nacx = ArnCx {
+        region: acx.region.clone(),
+        accounts: acx.accounts.clone(),
+    };
     if let Some(a) = &account {
         if !nacx.accounts.contains(a) {
             nacx.accounts.push(a.clone());
@@ -999,7 +1431,22 @@ fn pipeline(cx: &mut Cx, b: Option<&NBlock>, app_account: &str, acx: &ArnCx) -> 
     }
     let notify = match node.attr("notify") {
         None => Some(None),
-        Some(a) => arn(cx, &a.value, "an SNS topic ARN", "sns", "arn:aws:sns:REGION:ACCOUNT:TOPIC", v::is_topic_resource, &nacx).map(Some),
+        Some(a) => arn(
+            cx,
+            &a.value,
+            "an SNS topic ARN",
+            "sns",
+            "arn:aws:sns:REGION:ACCOUNT:TOPIC",
+            v::is_topic_resource,
+            &nacx,
+        )
+        .map(Some),
     };
-    Some(Pipeline { workers: workers?, timeout_seconds: timeout_seconds?, retry: retry?, notify: notify?, account: account? })
+    Some(Pipeline {
+        workers: workers?,
+        timeout_seconds: timeout_seconds?,
+        retry: retry?,
+        notify: notify?,
+        account: account?,
+    })
 }

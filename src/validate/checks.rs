@@ -7,12 +7,17 @@ use crate::model::{Check, FileState, PortState, Verify};
 use crate::resolve::Program;
 use crate::syntax::ast::{CheckLine, Item, Value, ValueKind};
 
-const KINDS: &[&str] = &["port", "service", "package", "file", "command", "http", "controls"];
+const KINDS: &[&str] = &[
+    "port", "service", "package", "file", "command", "http", "controls",
+];
 
 fn bad(c: &CheckLine, span: crate::source::Span, what: &str, usage: &str) -> Diagnostic {
-    Diagnostic::new(Code::BadCheck, format!("malformed `{}` check: {what}", c.kind.name))
-        .label(span, what.to_string())
-        .help(format!("write `{usage}`"))
+    Diagnostic::new(
+        Code::BadCheck,
+        format!("malformed `{}` check: {what}", c.kind.name),
+    )
+    .label(span, what.to_string())
+    .help(format!("write `{usage}`"))
 }
 
 /// Reads the check lines of `verify`, expanding packs in place.
@@ -28,7 +33,12 @@ pub fn verify(cx: &mut Cx, prog: &Program, lines: &[&CheckLine]) -> Vec<Verify> 
                 continue;
             };
             if c.args.len() > 1 {
-                cx.push(bad(c, c.args[1].span, "unexpected text after the pack name", "controls NAME"));
+                cx.push(bad(
+                    c,
+                    c.args[1].span,
+                    "unexpected text after the pack name",
+                    "controls NAME",
+                ));
             }
             match prog.packs.get(&name.0) {
                 Some(def) => {
@@ -42,15 +52,26 @@ pub fn verify(cx: &mut Cx, prog: &Program, lines: &[&CheckLine]) -> Vec<Verify> 
                         })
                         .collect();
                     let checks = lines.iter().filter_map(|l| check(cx, l, false)).collect();
-                    out.push(Verify::Pack { name: name.0, checks });
+                    out.push(Verify::Pack {
+                        name: name.0,
+                        checks,
+                    });
                 }
                 None => {
                     let help = suggest(&name.0, prog.packs.keys().map(|s| s.as_str()))
-                        .unwrap_or_else(|| format!("known packs: {}", prog.packs.keys().cloned().collect::<Vec<_>>().join(", ")));
+                        .unwrap_or_else(|| {
+                            format!(
+                                "known packs: {}",
+                                prog.packs.keys().cloned().collect::<Vec<_>>().join(", ")
+                            )
+                        });
                     cx.push(
-                        Diagnostic::new(Code::UnknownControls, format!("unknown control pack `{}`", name.0))
-                            .label(name.1, "no `controls` definition by this name")
-                            .help(help),
+                        Diagnostic::new(
+                            Code::UnknownControls,
+                            format!("unknown control pack `{}`", name.0),
+                        )
+                        .label(name.1, "no `controls` definition by this name")
+                        .help(help),
                     );
                 }
             }
@@ -91,8 +112,19 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
     match c.kind.name.as_str() {
         "port" => {
             let usage = "port N listening|closed";
-            let Some(n) = a.first().and_then(|v| if let ValueKind::Int(n) = v.kind { Some((n, v.span)) } else { None }) else {
-                cx.push(bad(c, a.first().map(|v| v.span).unwrap_or(end), "expected a port number", usage));
+            let Some(n) = a.first().and_then(|v| {
+                if let ValueKind::Int(n) = v.kind {
+                    Some((n, v.span))
+                } else {
+                    None
+                }
+            }) else {
+                cx.push(bad(
+                    c,
+                    a.first().map(|v| v.span).unwrap_or(end),
+                    "expected a port number",
+                    usage,
+                ));
                 return None;
             };
             if !(1..=65535).contains(&n.0) {
@@ -126,16 +158,29 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                 return None;
             }
             extra(cx, c, 2, usage);
-            Some(Check::Port { port: n.0 as u16, state })
+            Some(Check::Port {
+                port: n.0 as u16,
+                state,
+            })
         }
         "service" => {
             let usage = "service NAME running";
             let Some(name) = name_arg(cx, a.first()) else {
-                cx.push(bad(c, a.first().map(|v| v.span).unwrap_or(end), "expected a service name", usage));
+                cx.push(bad(
+                    c,
+                    a.first().map(|v| v.span).unwrap_or(end),
+                    "expected a service name",
+                    usage,
+                ));
                 return None;
             };
             if word(a.get(1)) != Some("running") {
-                cx.push(bad(c, a.get(1).map(|v| v.span).unwrap_or(end), "expected `running`", usage));
+                cx.push(bad(
+                    c,
+                    a.get(1).map(|v| v.span).unwrap_or(end),
+                    "expected `running`",
+                    usage,
+                ));
                 return None;
             }
             extra(cx, c, 2, usage);
@@ -144,7 +189,12 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
         "package" => {
             let usage = "package NAME \">= 1.2.3\"";
             let Some(name) = name_arg(cx, a.first()) else {
-                cx.push(bad(c, a.first().map(|v| v.span).unwrap_or(end), "expected a package name", usage));
+                cx.push(bad(
+                    c,
+                    a.first().map(|v| v.span).unwrap_or(end),
+                    "expected a package name",
+                    usage,
+                ));
                 return None;
             };
             let constraint = match a.get(1) {
@@ -153,17 +203,29 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                     let text = match &v.kind {
                         ValueKind::Str(_) => cx.string(v)?,
                         _ => {
-                            cx.push(bad(c, v.span, "expected a version constraint in quotes", usage));
+                            cx.push(bad(
+                                c,
+                                v.span,
+                                "expected a version constraint in quotes",
+                                usage,
+                            ));
                             return None;
                         }
                     };
                     let ok = {
                         let t = text.trim();
-                        let op_end = t.find(|ch: char| ch.is_ascii_alphanumeric()).unwrap_or(t.len());
+                        let op_end = t
+                            .find(|ch: char| ch.is_ascii_alphanumeric())
+                            .unwrap_or(t.len());
                         let (op, ver) = t.split_at(op_end);
-                        matches!(op.trim(), "" | "=" | "==" | ">=" | "<=" | ">" | "<" | "~>" | "!=")
-                            && !ver.is_empty()
-                            && ver.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_' | '+' | ':' | '~'))
+                        matches!(
+                            op.trim(),
+                            "" | "=" | "==" | ">=" | "<=" | ">" | "<" | "~>" | "!="
+                        ) && !ver.is_empty()
+                            && ver.chars().all(|ch| {
+                                ch.is_ascii_alphanumeric()
+                                    || matches!(ch, '.' | '-' | '_' | '+' | ':' | '~')
+                            })
                     };
                     if !ok {
                         cx.push(bad(c, v.span, "not a version constraint", usage));
@@ -178,15 +240,23 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
         "file" => {
             let usage = "file \"/path\" exists|absent [mode \"0644\"] [owner NAME]";
             let Some(pv) = a.first().filter(|v| matches!(v.kind, ValueKind::Str(_))) else {
-                cx.push(bad(c, a.first().map(|v| v.span).unwrap_or(end), "expected a quoted path", usage));
+                cx.push(bad(
+                    c,
+                    a.first().map(|v| v.span).unwrap_or(end),
+                    "expected a quoted path",
+                    usage,
+                ));
                 return None;
             };
             let path = cx.string(pv)?;
             if !is_path(&path) {
                 cx.push(
-                    Diagnostic::new(Code::Path, format!("`{}` is not an absolute path", path.escape_debug()))
-                        .label(pv.span, "must start with `/` and contain no spaces")
-                        .help("write the full path, e.g. `\"/etc/app.conf\"`"),
+                    Diagnostic::new(
+                        Code::Path,
+                        format!("`{}` is not an absolute path", path.escape_debug()),
+                    )
+                    .label(pv.span, "must start with `/` and contain no spaces")
+                    .help("write the full path, e.g. `\"/etc/app.conf\"`"),
                 );
                 return None;
             }
@@ -194,7 +264,12 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                 Some("exists") => FileState::Exists,
                 Some("absent") => FileState::Absent,
                 _ => {
-                    cx.push(bad(c, a.get(1).map(|v| v.span).unwrap_or(end), "expected `exists` or `absent`", usage));
+                    cx.push(bad(
+                        c,
+                        a.get(1).map(|v| v.span).unwrap_or(end),
+                        "expected `exists` or `absent`",
+                        usage,
+                    ));
                     return None;
                 }
             };
@@ -204,16 +279,27 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
             while i < a.len() {
                 match word(a.get(i)) {
                     Some("mode") if mode.is_none() => {
-                        let Some(v) = a.get(i + 1).filter(|v| matches!(v.kind, ValueKind::Str(_))) else {
-                            cx.push(bad(c, a.get(i + 1).map(|v| v.span).unwrap_or(a[i].span), "expected a mode in quotes", usage));
+                        let Some(v) = a.get(i + 1).filter(|v| matches!(v.kind, ValueKind::Str(_)))
+                        else {
+                            cx.push(bad(
+                                c,
+                                a.get(i + 1).map(|v| v.span).unwrap_or(a[i].span),
+                                "expected a mode in quotes",
+                                usage,
+                            ));
                             return None;
                         };
                         let m = cx.string(v)?;
-                        if !((3..=4).contains(&m.len()) && m.bytes().all(|b| (b'0'..=b'7').contains(&b))) {
+                        if !((3..=4).contains(&m.len())
+                            && m.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+                        {
                             cx.push(
-                                Diagnostic::new(Code::FileMode, format!("`{}` is not a file mode", m.escape_debug()))
-                                    .label(v.span, "expected 3 or 4 octal digits")
-                                    .help("write a mode like `\"0644\"`"),
+                                Diagnostic::new(
+                                    Code::FileMode,
+                                    format!("`{}` is not a file mode", m.escape_debug()),
+                                )
+                                .label(v.span, "expected 3 or 4 octal digits")
+                                .help("write a mode like `\"0644\"`"),
                             );
                             return None;
                         }
@@ -222,7 +308,12 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                     }
                     Some("owner") if owner.is_none() => {
                         let Some(o) = name_arg(cx, a.get(i + 1)) else {
-                            cx.push(bad(c, a.get(i + 1).map(|v| v.span).unwrap_or(a[i].span), "expected an owner name", usage));
+                            cx.push(bad(
+                                c,
+                                a.get(i + 1).map(|v| v.span).unwrap_or(a[i].span),
+                                "expected an owner name",
+                                usage,
+                            ));
                             return None;
                         };
                         owner = Some(o);
@@ -235,24 +326,55 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                 }
             }
             if state == FileState::Absent && (mode.is_some() || owner.is_some()) {
-                cx.push(bad(c, c.span, "an absent file has no mode or owner", "file \"/path\" absent"));
+                cx.push(bad(
+                    c,
+                    c.span,
+                    "an absent file has no mode or owner",
+                    "file \"/path\" absent",
+                ));
                 return None;
             }
-            Some(Check::File { path, state, mode, owner })
+            Some(Check::File {
+                path,
+                state,
+                mode,
+                owner,
+            })
         }
         "command" => {
             let usage = "command \"cmd\" exits N";
             let Some(cv) = a.first().filter(|v| matches!(v.kind, ValueKind::Str(_))) else {
-                cx.push(bad(c, a.first().map(|v| v.span).unwrap_or(end), "expected a quoted command", usage));
+                cx.push(bad(
+                    c,
+                    a.first().map(|v| v.span).unwrap_or(end),
+                    "expected a quoted command",
+                    usage,
+                ));
                 return None;
             };
             let command = cx.string(cv)?;
             if word(a.get(1)) != Some("exits") {
-                cx.push(bad(c, a.get(1).map(|v| v.span).unwrap_or(end), "expected `exits`", usage));
+                cx.push(bad(
+                    c,
+                    a.get(1).map(|v| v.span).unwrap_or(end),
+                    "expected `exits`",
+                    usage,
+                ));
                 return None;
             }
-            let Some(code) = a.get(2).and_then(|v| if let ValueKind::Int(n) = v.kind { Some((n, v.span)) } else { None }) else {
-                cx.push(bad(c, a.get(2).map(|v| v.span).unwrap_or(end), "expected an exit code", usage));
+            let Some(code) = a.get(2).and_then(|v| {
+                if let ValueKind::Int(n) = v.kind {
+                    Some((n, v.span))
+                } else {
+                    None
+                }
+            }) else {
+                cx.push(bad(
+                    c,
+                    a.get(2).map(|v| v.span).unwrap_or(end),
+                    "expected an exit code",
+                    usage,
+                ));
                 return None;
             };
             if !(0..=255).contains(&code.0) {
@@ -264,48 +386,87 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                 return None;
             }
             extra(cx, c, 3, usage);
-            Some(Check::Command { command, exit: code.0 as i32 })
+            Some(Check::Command {
+                command,
+                exit: code.0 as i32,
+            })
         }
         "http" => {
             let usage = "http \"/path\" returns N";
             let Some(pv) = a.first().filter(|v| matches!(v.kind, ValueKind::Str(_))) else {
-                cx.push(bad(c, a.first().map(|v| v.span).unwrap_or(end), "expected a quoted path", usage));
+                cx.push(bad(
+                    c,
+                    a.first().map(|v| v.span).unwrap_or(end),
+                    "expected a quoted path",
+                    usage,
+                ));
                 return None;
             };
             let path = cx.string(pv)?;
             if !is_path(&path) {
                 cx.push(
-                    Diagnostic::new(Code::Path, format!("`{}` is not an absolute path", path.escape_debug()))
-                        .label(pv.span, "must start with `/`")
-                        .help("write the request path, e.g. `\"/healthz\"`"),
+                    Diagnostic::new(
+                        Code::Path,
+                        format!("`{}` is not an absolute path", path.escape_debug()),
+                    )
+                    .label(pv.span, "must start with `/`")
+                    .help("write the request path, e.g. `\"/healthz\"`"),
                 );
                 return None;
             }
             if word(a.get(1)) != Some("returns") {
-                cx.push(bad(c, a.get(1).map(|v| v.span).unwrap_or(end), "expected `returns`", usage));
+                cx.push(bad(
+                    c,
+                    a.get(1).map(|v| v.span).unwrap_or(end),
+                    "expected `returns`",
+                    usage,
+                ));
                 return None;
             }
-            let Some(code) = a.get(2).and_then(|v| if let ValueKind::Int(n) = v.kind { Some((n, v.span)) } else { None }) else {
-                cx.push(bad(c, a.get(2).map(|v| v.span).unwrap_or(end), "expected an HTTP status", usage));
+            let Some(code) = a.get(2).and_then(|v| {
+                if let ValueKind::Int(n) = v.kind {
+                    Some((n, v.span))
+                } else {
+                    None
+                }
+            }) else {
+                cx.push(bad(
+                    c,
+                    a.get(2).map(|v| v.span).unwrap_or(end),
+                    "expected an HTTP status",
+                    usage,
+                ));
                 return None;
             };
             if !(100..=599).contains(&code.0) {
                 cx.push(
-                    Diagnostic::new(Code::Range, format!("HTTP status `{}` out of range", code.0))
-                        .label(code.1, "HTTP statuses are 100 to 599")
-                        .help("use a status such as 200"),
+                    Diagnostic::new(
+                        Code::Range,
+                        format!("HTTP status `{}` out of range", code.0),
+                    )
+                    .label(code.1, "HTTP statuses are 100 to 599")
+                    .help("use a status such as 200"),
                 );
                 return None;
             }
             extra(cx, c, 3, usage);
-            Some(Check::Http { path, status: code.0 as u16 })
+            Some(Check::Http {
+                path,
+                status: code.0 as u16,
+            })
         }
         "controls" if !allow_controls => {
-            cx.push(bad(c, c.kind.span, "packs cannot include other packs", "controls NAME (in verify only)"));
+            cx.push(bad(
+                c,
+                c.kind.span,
+                "packs cannot include other packs",
+                "controls NAME (in verify only)",
+            ));
             None
         }
         other => {
-            let help = suggest(other, KINDS.iter().copied()).unwrap_or_else(|| format!("checks are: {}", KINDS.join(", ")));
+            let help = suggest(other, KINDS.iter().copied())
+                .unwrap_or_else(|| format!("checks are: {}", KINDS.join(", ")));
             cx.push(
                 Diagnostic::new(Code::BadCheck, format!("unknown check `{other}`"))
                     .label(c.kind.span, "not a check")
@@ -328,6 +489,11 @@ fn name_arg(cx: &mut Cx, v: Option<&Value>) -> Option<String> {
 fn extra(cx: &mut Cx, c: &CheckLine, expected: usize, usage: &str) {
     if let Some(v) = c.args.get(expected) {
         let span = v.span.to(c.args.last().map(|l| l.span).unwrap_or(v.span));
-        cx.push(bad(c, span, "unexpected text at the end of the check", usage));
+        cx.push(bad(
+            c,
+            span,
+            "unexpected text at the end of the check",
+            usage,
+        ));
     }
 }

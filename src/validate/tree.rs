@@ -30,7 +30,10 @@ impl<'a> Node<'a> {
     /// Builds a node from block items, reporting duplicate keys and blocks.
     /// `env` blocks are left out (the caller handles overlays).
     pub fn build(items: &'a [Item], had_errors: bool, diags: &mut Diagnostics) -> Node<'a> {
-        let mut node = Node { had_errors, ..Node::default() };
+        let mut node = Node {
+            had_errors,
+            ..Node::default()
+        };
         for item in items {
             match item {
                 Item::Attr(a) => {
@@ -43,9 +46,10 @@ impl<'a> Node<'a> {
                 Item::Block(b) if b.name.name == "env" && b.label.is_some() => {}
                 Item::Block(b) => {
                     let label = b.label.as_ref();
-                    if let Some(prev) =
-                        node.blocks.iter().find(|p| p.name.name == b.name.name && p.label.map(|l| &l.name) == label.map(|l| &l.name))
-                    {
+                    if let Some(prev) = node.blocks.iter().find(|p| {
+                        p.name.name == b.name.name
+                            && p.label.map(|l| &l.name) == label.map(|l| &l.name)
+                    }) {
                         let what = match label {
                             Some(l) => format!("{} {}", b.name.name, l.name),
                             None => b.name.name.clone(),
@@ -53,7 +57,11 @@ impl<'a> Node<'a> {
                         diags.push(duplicate("block", &what, prev.name.span, b.name.span));
                     } else {
                         let child = Node::build(&b.items, b.had_errors, diags);
-                        node.blocks.push(NBlock { name: &b.name, label, node: child });
+                        node.blocks.push(NBlock {
+                            name: &b.name,
+                            label,
+                            node: child,
+                        });
                     }
                 }
                 Item::Check(c) => node.checks.push(c),
@@ -72,7 +80,9 @@ impl<'a> Node<'a> {
             }
         }
         for b in &overlay.blocks {
-            let same = |x: &NBlock| x.name.name == b.name.name && x.label.map(|l| &l.name) == b.label.map(|l| &l.name);
+            let same = |x: &NBlock| {
+                x.name.name == b.name.name && x.label.map(|l| &l.name) == b.label.map(|l| &l.name)
+            };
             match self.blocks.iter_mut().find(|x| same(x)) {
                 Some(slot) => slot.node.merge(&b.node),
                 None => self.blocks.push(b.clone()),
@@ -93,7 +103,14 @@ impl<'a> Node<'a> {
     }
 
     /// Reports keys, blocks and check lines this block does not take.
-    pub fn check_known(&self, what: &str, keys: &[&str], blocks: &[&str], takes_checks: bool, diags: &mut Diagnostics) {
+    pub fn check_known(
+        &self,
+        what: &str,
+        keys: &[&str],
+        blocks: &[&str],
+        takes_checks: bool,
+        diags: &mut Diagnostics,
+    ) {
         for a in &self.attrs {
             let k = a.key.name.as_str();
             if keys.contains(&k) {
@@ -101,13 +118,17 @@ impl<'a> Node<'a> {
             }
             if blocks.contains(&k) {
                 diags.push(
-                    Diagnostic::new(Code::BlockShape, format!("`{k}` is a block, not an attribute"))
-                        .label(a.key.span, "written as `key = value`")
-                        .help(format!("write `{k} {{ ... }}`")),
+                    Diagnostic::new(
+                        Code::BlockShape,
+                        format!("`{k}` is a block, not an attribute"),
+                    )
+                    .label(a.key.span, "written as `key = value`")
+                    .help(format!("write `{k} {{ ... }}`")),
                 );
                 continue;
             }
-            let help = suggest(k, keys.iter().copied()).or_else(|| Some(format!("`{what}` takes: {}", keys.join(", "))));
+            let help = suggest(k, keys.iter().copied())
+                .or_else(|| Some(format!("`{what}` takes: {}", keys.join(", "))));
             diags.push(
                 Diagnostic::new(Code::UnknownKey, format!("unknown key `{k}` in `{what}`"))
                     .label(a.key.span, "unknown key")
@@ -121,9 +142,12 @@ impl<'a> Node<'a> {
             }
             if keys.contains(&k) {
                 diags.push(
-                    Diagnostic::new(Code::BlockShape, format!("`{k}` is an attribute, not a block"))
-                        .label(b.name.span, "written as a block")
-                        .help(format!("write `{k} = value`")),
+                    Diagnostic::new(
+                        Code::BlockShape,
+                        format!("`{k}` is an attribute, not a block"),
+                    )
+                    .label(b.name.span, "written as a block")
+                    .help(format!("write `{k} = value`")),
                 );
                 continue;
             }
@@ -140,12 +164,16 @@ impl<'a> Node<'a> {
             let help = if blocks.is_empty() {
                 Some(format!("`{what}` takes no blocks"))
             } else {
-                suggest(k, blocks.iter().copied()).or_else(|| Some(format!("`{what}` takes the blocks: {}", blocks.join(", "))))
+                suggest(k, blocks.iter().copied())
+                    .or_else(|| Some(format!("`{what}` takes the blocks: {}", blocks.join(", "))))
             };
             diags.push(
-                Diagnostic::new(Code::UnknownBlock, format!("unknown block `{k}` in `{what}`"))
-                    .label(b.name.span, "unknown block")
-                    .maybe_help(help),
+                Diagnostic::new(
+                    Code::UnknownBlock,
+                    format!("unknown block `{k}` in `{what}`"),
+                )
+                .label(b.name.span, "unknown block")
+                .maybe_help(help),
             );
         }
         if !takes_checks {
@@ -157,13 +185,19 @@ impl<'a> Node<'a> {
                         .help(format!("write `{k} = {}`", show(&c.args[0])))
                 } else if c.args.is_empty() {
                     let help = suggest(k, keys.iter().copied().chain(blocks.iter().copied()));
-                    Diagnostic::new(Code::MisplacedCheck, format!("`{k}` is neither an attribute nor a block here"))
-                        .label(c.span, "expected `key = value` or `name { ... }`")
-                        .maybe_help(help)
+                    Diagnostic::new(
+                        Code::MisplacedCheck,
+                        format!("`{k}` is neither an attribute nor a block here"),
+                    )
+                    .label(c.span, "expected `key = value` or `name { ... }`")
+                    .maybe_help(help)
                 } else {
-                    Diagnostic::new(Code::MisplacedCheck, format!("check line `{k}` outside `verify`"))
-                        .label(c.span, "checks belong in `verify` or a `controls` pack")
-                        .help("move it into `verify { ... }`, or write an attribute as `key = value`")
+                    Diagnostic::new(
+                        Code::MisplacedCheck,
+                        format!("check line `{k}` outside `verify`"),
+                    )
+                    .label(c.span, "checks belong in `verify` or a `controls` pack")
+                    .help("move it into `verify { ... }`, or write an attribute as `key = value`")
                 };
                 diags.push(d);
             }
@@ -224,9 +258,12 @@ impl Cx<'_> {
     }
 
     fn wrong_type(&mut self, v: &Value, expected: &str, help: Option<String>) {
-        let d = Diagnostic::new(Code::WrongType, format!("expected {expected}, found {}", v.type_name()))
-            .label(v.span, format!("expected {expected}"))
-            .maybe_help(help);
+        let d = Diagnostic::new(
+            Code::WrongType,
+            format!("expected {expected}, found {}", v.type_name()),
+        )
+        .label(v.span, format!("expected {expected}"))
+        .maybe_help(help);
         self.push(d);
     }
 
@@ -244,9 +281,12 @@ impl Cx<'_> {
                         let help = suggest(&id.name, names.iter().map(|s| s.as_str()))
                             .unwrap_or_else(|| format!("names available: {}", names.join(", ")));
                         self.push(
-                            Diagnostic::new(Code::UndefinedName, format!("undefined name `{}`", id.name))
-                                .label(id.span, "not a param or built-in")
-                                .help(help),
+                            Diagnostic::new(
+                                Code::UndefinedName,
+                                format!("undefined name `{}`", id.name),
+                            )
+                            .label(id.span, "not a param or built-in")
+                            .help(help),
                         );
                         ok = false;
                     }
@@ -286,12 +326,18 @@ impl Cx<'_> {
         }
     }
 
-    pub fn choice(&mut self, v: &Value, what: &str, choices: &[&'static str]) -> Option<&'static str> {
+    pub fn choice(
+        &mut self,
+        v: &Value,
+        what: &str,
+        choices: &[&'static str],
+    ) -> Option<&'static str> {
         let n = self.name(v)?;
         if let Some(c) = choices.iter().find(|c| **c == n) {
             return Some(c);
         }
-        let help = suggest(&n, choices.iter().copied()).unwrap_or_else(|| format!("choose one of: {}", choices.join(", ")));
+        let help = suggest(&n, choices.iter().copied())
+            .unwrap_or_else(|| format!("choose one of: {}", choices.join(", ")));
         self.push(
             Diagnostic::new(Code::InvalidChoice, format!("`{n}` is not a valid {what}"))
                 .label(v.span, format!("expected one of: {}", choices.join(", ")))
@@ -305,12 +351,18 @@ impl Cx<'_> {
             ValueKind::Int(n) => Some(*n),
             ValueKind::Str(parts) => {
                 let text = self.eval_parts(parts);
-                let help = text.filter(|t| t.parse::<i64>().is_ok()).map(|t| format!("remove the quotes: `{t}`"));
+                let help = text
+                    .filter(|t| t.parse::<i64>().is_ok())
+                    .map(|t| format!("remove the quotes: `{t}`"));
                 self.wrong_type(v, "an integer", help);
                 None
             }
             ValueKind::Quantity { amount, unit } if unit == "%" => {
-                self.wrong_type(v, "an integer", Some(format!("write `{amount}` without `%`")));
+                self.wrong_type(
+                    v,
+                    "an integer",
+                    Some(format!("write `{amount}` without `%`")),
+                );
                 None
             }
             _ => {
@@ -331,7 +383,13 @@ impl Cx<'_> {
     }
 
     /// A quantity of the wanted kind; `Unit` carries the multiplier.
-    fn quantity(&mut self, v: &Value, want: &str, example: &str, pick: fn(Unit) -> Option<u64>) -> Option<f64> {
+    fn quantity(
+        &mut self,
+        v: &Value,
+        want: &str,
+        example: &str,
+        pick: fn(Unit) -> Option<u64>,
+    ) -> Option<f64> {
         match &v.kind {
             ValueKind::Quantity { amount, unit: u } => match unit(u) {
                 None => {
@@ -350,9 +408,12 @@ impl Cx<'_> {
                     Some(mult) => Some(amount * mult as f64),
                     None => {
                         self.push(
-                            Diagnostic::new(Code::WrongUnit, format!("expected {want}, found {}", v.type_name()))
-                                .label(v.span, format!("expected {want}"))
-                                .help(format!("write {want} like `{example}`")),
+                            Diagnostic::new(
+                                Code::WrongUnit,
+                                format!("expected {want}, found {}", v.type_name()),
+                            )
+                            .label(v.span, format!("expected {want}"))
+                            .help(format!("write {want} like `{example}`")),
                         );
                         None
                     }
@@ -360,14 +421,20 @@ impl Cx<'_> {
             },
             ValueKind::Int(n) => {
                 self.push(
-                    Diagnostic::new(Code::WrongUnit, format!("expected {want}, found a plain number"))
-                        .label(v.span, "missing a unit")
-                        .help(format!("add a unit, e.g. `{n}{}`", example.trim_start_matches(|c: char| c.is_ascii_digit()))),
+                    Diagnostic::new(
+                        Code::WrongUnit,
+                        format!("expected {want}, found a plain number"),
+                    )
+                    .label(v.span, "missing a unit")
+                    .help(format!(
+                        "add a unit, e.g. `{n}{}`",
+                        example.trim_start_matches(|c: char| c.is_ascii_digit())
+                    )),
                 );
                 None
             }
             _ => {
-                self.wrong_type(v, &want.to_string(), Some(format!("write {want} like `{example}`")));
+                self.wrong_type(v, want, Some(format!("write {want} like `{example}`")));
                 None
             }
         }
@@ -381,9 +448,12 @@ impl Cx<'_> {
         })?;
         if secs.fract() != 0.0 || secs < 0.0 || secs > u64::MAX as f64 / 2.0 {
             self.push(
-                Diagnostic::new(Code::NumberRange, "duration is not a whole number of seconds")
-                    .label(v.span, "fractional seconds")
-                    .help("use a smaller unit, e.g. `90s` instead of `1.5m`"),
+                Diagnostic::new(
+                    Code::NumberRange,
+                    "duration is not a whole number of seconds",
+                )
+                .label(v.span, "fractional seconds")
+                .help("use a smaller unit, e.g. `90s` instead of `1.5m`"),
             );
             return None;
         }
@@ -440,7 +510,11 @@ impl Cx<'_> {
             }
             ValueKind::Str(_) => {
                 let text = show(v);
-                self.wrong_type(v, "a list", Some(format!("wrap it in brackets: `[{text}]`")));
+                self.wrong_type(
+                    v,
+                    "a list",
+                    Some(format!("wrap it in brackets: `[{text}]`")),
+                );
                 None
             }
             _ => {
@@ -449,7 +523,6 @@ impl Cx<'_> {
             }
         }
     }
-
 }
 
 /// A value written back as source text (for help messages).
@@ -475,6 +548,9 @@ pub fn show(v: &Value) -> String {
         ValueKind::Quantity { amount, unit } => format!("{amount}{unit}"),
         ValueKind::Bool(b) => b.to_string(),
         ValueKind::Name(n) => n.clone(),
-        ValueKind::List(items) => format!("[{}]", items.iter().map(show).collect::<Vec<_>>().join(", ")),
+        ValueKind::List(items) => format!(
+            "[{}]",
+            items.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
     }
 }

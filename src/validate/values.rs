@@ -6,8 +6,11 @@ pub fn is_account(s: &str) -> bool {
 }
 
 fn is_hex_id(s: &str, prefix: &str) -> bool {
-    s.strip_prefix(prefix)
-        .is_some_and(|h| (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    s.strip_prefix(prefix).is_some_and(|h| {
+        (h.len() == 8 || h.len() == 17)
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 pub fn is_vpc(s: &str) -> bool {
@@ -44,7 +47,14 @@ pub fn cidr(s: &str) -> Result<(), Option<String>> {
     let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
     if addr & !mask != 0 {
         let net = addr & mask;
-        return Err(Some(format!("{}.{}.{}.{}/{}", net >> 24, (net >> 16) & 255, (net >> 8) & 255, net & 255, len)));
+        return Err(Some(format!(
+            "{}.{}.{}.{}/{}",
+            net >> 24,
+            (net >> 16) & 255,
+            (net >> 8) & 255,
+            net & 255,
+            len
+        )));
     }
     Ok(())
 }
@@ -52,7 +62,8 @@ pub fn cidr(s: &str) -> Result<(), Option<String>> {
 pub fn is_bucket(s: &str) -> bool {
     let b = s.as_bytes();
     (3..=63).contains(&b.len())
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'.' || *c == b'-')
         && b.first().is_some_and(|c| c.is_ascii_alphanumeric())
         && b.last().is_some_and(|c| c.is_ascii_alphanumeric())
         && !s.contains("..")
@@ -64,12 +75,18 @@ pub fn is_bucket(s: &str) -> bool {
 }
 
 pub fn is_table(s: &str) -> bool {
-    (3..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    (3..=255).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 pub fn is_queue(s: &str) -> bool {
     let base = s.strip_suffix(".fifo").unwrap_or(s);
-    (1..=80).contains(&s.len()) && !base.is_empty() && base.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    (1..=80).contains(&s.len())
+        && !base.is_empty()
+        && base
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
 }
 
 /// An absolute path with no whitespace or control characters.
@@ -78,7 +95,9 @@ pub fn is_path(s: &str) -> bool {
 }
 
 pub fn is_version(s: &str) -> bool {
-    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-'))
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-'))
 }
 
 /// A parsed ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
@@ -105,13 +124,21 @@ pub fn arn(s: &str) -> Option<Arn<'_>> {
     if service.is_empty() || resource.is_empty() {
         return None;
     }
-    Some(Arn { service, region, account, resource })
+    Some(Arn {
+        service,
+        region,
+        account,
+        resource,
+    })
 }
 
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && [8, 4, 4, 4, 12].iter().zip(&groups).all(|(n, g)| g.len() == *n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&groups)
+            .all(|(n, g)| g.len() == *n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// ACM certificate resource part: `certificate/<uuid>`.
@@ -121,24 +148,38 @@ pub fn is_certificate_resource(r: &str) -> bool {
 
 /// KMS key resource part: `key/<uuid>` or `key/mrk-<hex32>`.
 pub fn is_kms_key_resource(r: &str) -> bool {
-    r.strip_prefix("key/")
-        .is_some_and(|k| is_uuid(k) || k.strip_prefix("mrk-").is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit())))
+    r.strip_prefix("key/").is_some_and(|k| {
+        is_uuid(k)
+            || k.strip_prefix("mrk-")
+                .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
 }
 
 /// SNS topic names: 1-256 of letters, digits, `-`, `_` (`.fifo` allowed).
 pub fn is_topic_resource(r: &str) -> bool {
     let base = r.strip_suffix(".fifo").unwrap_or(r);
-    (1..=256).contains(&r.len()) && !base.is_empty() && base.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    (1..=256).contains(&r.len())
+        && !base.is_empty()
+        && base
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
 }
 
 pub fn is_alias(s: &str) -> bool {
-    s.strip_prefix("alias/")
-        .is_some_and(|a| (1..=250).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-')))
+    s.strip_prefix("alias/").is_some_and(|a| {
+        (1..=250).contains(&a.len())
+            && a.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-'))
+    })
 }
 
 /// A Chef run-list entry, normalised: (is_role, name, version).
 pub enum RunEntry {
-    Ok { role: bool, name: String, version: Option<String> },
+    Ok {
+        role: bool,
+        name: String,
+        version: Option<String>,
+    },
     BadVersion(String),
     Bad,
 }
@@ -151,9 +192,21 @@ pub fn run_list_entry(s: &str) -> RunEntry {
     } else {
         (false, s)
     };
-    let name_ok = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    };
     if role {
-        return if name_ok(inner) { RunEntry::Ok { role, name: inner.to_string(), version: None } } else { RunEntry::Bad };
+        return if name_ok(inner) {
+            RunEntry::Ok {
+                role,
+                name: inner.to_string(),
+                version: None,
+            }
+        } else {
+            RunEntry::Bad
+        };
     }
     let (name, version) = match inner.split_once('@') {
         Some((n, v)) => (n, Some(v)),
@@ -168,11 +221,19 @@ pub fn run_list_entry(s: &str) -> RunEntry {
     }
     if let Some(v) = version {
         let parts: Vec<&str> = v.split('.').collect();
-        if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit())) {
+        if !(2..=3).contains(&parts.len())
+            || !parts
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
+        {
             return RunEntry::BadVersion(v.to_string());
         }
     }
-    RunEntry::Ok { role: false, name: name.to_string(), version: version.map(str::to_string) }
+    RunEntry::Ok {
+        role: false,
+        name: name.to_string(),
+        version: version.map(str::to_string),
+    }
 }
 
 #[cfg(test)]
@@ -198,8 +259,17 @@ mod tests {
 
     #[test]
     fn run_list() {
-        assert!(matches!(run_list_entry("nginx::default@12.2.0"), RunEntry::Ok { version: Some(_), .. }));
-        assert!(matches!(run_list_entry("role[payments-web]"), RunEntry::Ok { role: true, .. }));
+        assert!(matches!(
+            run_list_entry("nginx::default@12.2.0"),
+            RunEntry::Ok {
+                version: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            run_list_entry("role[payments-web]"),
+            RunEntry::Ok { role: true, .. }
+        ));
         assert!(matches!(run_list_entry("java@17"), RunEntry::BadVersion(_)));
         assert!(matches!(run_list_entry("recipe[]"), RunEntry::Bad));
     }

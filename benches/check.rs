@@ -1,0 +1,82 @@
+//! `cargo bench --bench check`: how long `check` and `build` take on the
+//! examples, in process (no process start-up), median of many runs.
+//! A plain harness keeps the dependency tree small; numbers are wall time
+//! on the machine at hand, so compare runs on the same machine.
+
+use paasc::resolve::MemLoader;
+use paasc::{compile, Envs};
+use std::time::{Duration, Instant};
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn measure(name: &str, iters: usize, mut f: impl FnMut()) {
+    for _ in 0..iters / 10 {
+        f();
+    }
+    let samples: Vec<Duration> = (0..iters)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    let m = median(samples.clone());
+    let max = samples.iter().max().copied().unwrap_or_default();
+    println!(
+        "{name:<40} median {:>9.1} µs   max {:>9.1} µs   ({iters} runs)",
+        m.as_secs_f64() * 1e6,
+        max.as_secs_f64() * 1e6
+    );
+}
+
+fn main() {
+    let mut loader = MemLoader::default();
+    let mut specs = Vec::new();
+    for (path, name) in [
+        ("examples/minimal.paas", "minimal.paas"),
+        ("examples/shop.paas", "shop.paas"),
+        ("examples/batch.paas", "batch.paas"),
+        ("../shared/examples/payments.paas", "payments.paas"),
+    ] {
+        if let Ok(text) = std::fs::read(path) {
+            loader = loader.with(name, text);
+            specs.push(name);
+        }
+    }
+    if let Ok(lib) = std::fs::read("examples/lib/platform.paas") {
+        loader = loader.with("lib/platform.paas", lib);
+    }
+    for name in &specs {
+        measure(&format!("check {name} (all envs)"), 2000, || {
+            let c = compile(name, &loader, &Envs::All, &[], false);
+            assert!(!c.has_errors());
+        });
+        measure(&format!("build {name} (all envs, in memory)"), 300, || {
+            let c = compile(name, &loader, &Envs::All, &[], true);
+            for app in &c.apps {
+                std::hint::black_box(paasc::emit::build(app));
+            }
+        });
+    }
+    // Linear cost: a spec padded to N times its size by comments.
+    if let Ok(text) = std::fs::read_to_string("examples/shop.paas") {
+        for factor in [1usize, 10, 100] {
+            let padded = format!(
+                "{text}{}",
+                "# padding comment line to grow the input linearly\n".repeat(120 * factor)
+            );
+            let l = MemLoader::default().with("p.paas", padded.clone());
+            measure(
+                &format!("check shop + {} KiB of comments", padded.len() / 1024),
+                200,
+                || {
+                    let c = compile("p.paas", &l, &Envs::All, &[], true);
+                    assert!(!c.has_errors());
+                },
+            );
+        }
+    }
+}
