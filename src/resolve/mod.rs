@@ -456,7 +456,7 @@ fn apply_sets(prog: &mut Program, sets: &[(String, String)], diags: &mut Diagnos
                         unit: unit.clone(),
                     })
             }
-            ValueKind::List(_) => None,
+            ValueKind::List(_) | ValueKind::Invalid => None,
         };
         match kind {
             Some(kind) => param.value = Value { kind, span },

@@ -28,6 +28,9 @@ pub enum ValueKind {
     /// A bare name: `blue-green`, `amazon-linux-2023`, `root`.
     Name(String),
     List(Vec<Value>),
+    /// A literal that was already diagnosed (e.g. an integer too large);
+    /// readers skip it silently so it causes no follow-on errors.
+    Invalid,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +54,7 @@ impl Value {
             ValueKind::Bool(_) => "a boolean",
             ValueKind::Name(_) => "a name",
             ValueKind::List(_) => "a list",
+            ValueKind::Invalid => "an invalid value",
         }
     }
 }

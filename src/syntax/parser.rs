@@ -246,12 +246,7 @@ impl Builder<'_> {
                             .label(span, "does not fit in 64 bits")
                             .help("integers range from -9223372036854775808 to 9223372036854775807"),
                     );
-                        // Saturate so range checks report it, not a bogus 0.
-                        ValueKind::Int(if p.as_str().starts_with('-') {
-                            i64::MIN
-                        } else {
-                            i64::MAX
-                        })
+                        ValueKind::Invalid
                     }
                 }
             }

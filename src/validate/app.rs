@@ -723,6 +723,7 @@ fn json_value(cx: &mut Cx, val: &Value) -> Option<serde_json::Value> {
         ValueKind::Int(n) => serde_json::Value::from(*n),
         ValueKind::Decimal(d) => serde_json::Number::from_f64(*d).map(serde_json::Value::Number)?,
         ValueKind::Bool(b) => serde_json::Value::Bool(*b),
+        ValueKind::Invalid => return None,
         ValueKind::List(items) => serde_json::Value::Array(
             items
                 .iter()

@@ -108,6 +108,9 @@ fn word(v: Option<&Value>) -> Option<&str> {
 
 fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
     let a = &c.args;
+    if a.iter().any(|v| v.kind == ValueKind::Invalid) {
+        return None; // already reported where the literal was parsed
+    }
     let end = c.span;
     match c.kind.name.as_str() {
         "port" => {

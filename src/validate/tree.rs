@@ -548,6 +548,7 @@ pub fn show(v: &Value) -> String {
         ValueKind::Quantity { amount, unit } => format!("{amount}{unit}"),
         ValueKind::Bool(b) => b.to_string(),
         ValueKind::Name(n) => n.clone(),
+        ValueKind::Invalid => "...".to_string(),
         ValueKind::List(items) => format!(
             "[{}]",
             items.iter().map(show).collect::<Vec<_>>().join(", ")
