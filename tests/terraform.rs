@@ -13,39 +13,64 @@ use paasc::model::{sample, App, Kms, Launch, Strategy};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Every model the tests cover.
+/// Every model the tests cover: each project example in its default env
+/// and every env it declares, plus one hand-made variant for the paths no
+/// example takes (a key ARN, a public plain-HTTP ALB open to the world,
+/// secrets as a parameter hierarchy, a region without a legacy ELB account,
+/// `${`/`%{` in user text).
 fn models() -> Vec<App> {
-    let shop = sample::shop_prod();
-    let minimal = sample::minimal();
-    // Shaped like examples/batch.paas: launch configuration, rolling, no kms.
-    let mut batch = sample::minimal();
-    batch.name = "batch".into();
-    batch.env = "default".into();
-    batch.fleet.launch = Launch::Configuration;
-    batch.release.strategy = Strategy::Rolling;
-    batch.fleet.min = 2;
-    batch.fleet.max = 4;
-    batch.fleet.desired = 2;
-    batch.service.https = Some(
-        "arn:aws:acm:eu-west-1:111122223333:certificate/0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
-            .into(),
-    );
-    batch.network.vpc = Some("vpc-0123456789abcdef0".into());
-    batch.network.subnets = vec![
-        "subnet-0123456789abcdef0".into(),
-        "subnet-0123456789abcdef1".into(),
-    ];
-    batch.logs.retain_days = 400;
-    // A key ARN and a public plain-HTTP ALB open to the world.
+    let mut out = Vec::new();
+    for example in ["shop.paas", "minimal.paas", "batch.paas"] {
+        let path = manifest_dir().join("examples").join(example);
+        let default =
+            paasc::compile_file(&path, None, &[]).unwrap_or_else(|e| panic!("{example}: {e}"));
+        for env in default.envs.clone() {
+            out.push(
+                paasc::compile_file(&path, Some(&env), &[])
+                    .unwrap_or_else(|e| panic!("{example} {env}: {e}")),
+            );
+        }
+        out.push(default);
+    }
     let mut open = sample::minimal();
     open.name = "open".into();
+    // A region without a legacy ELB account, and user text with markers.
+    open.region = "me-central-1".into();
+    open.logs.bucket = "open-default-logs-111122223333".into();
+    open.tags
+        .insert("note".into(), "literal ${not.interpolated} %{ if }".into());
     open.kms = Kms::KeyArn(
-        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+        "arn:aws:kms:me-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
     );
     open.service.public = true;
     open.network.allow = vec!["0.0.0.0/0".into()];
     open.access.secrets = vec!["/open/config/".into()];
-    vec![shop, minimal, batch, open]
+    out.push(open);
+    out
+}
+
+#[test]
+fn the_examples_cover_every_shape() {
+    let apps = models();
+    let names: Vec<String> = apps
+        .iter()
+        .map(|a| format!("{}/{}", a.name, a.env))
+        .collect();
+    for expected in [
+        "shop/default",
+        "shop/staging",
+        "shop/prod",
+        "minimal/default",
+        "batch/default",
+        "open/default",
+    ] {
+        assert!(names.contains(&expected.to_string()), "{names:?}");
+    }
+    let batch = apps.iter().find(|a| a.name == "batch").unwrap();
+    assert_eq!(
+        (batch.fleet.launch, batch.release.strategy, &batch.kms),
+        (Launch::Configuration, Strategy::Rolling, &Kms::Managed)
+    );
 }
 
 fn manifest_dir() -> PathBuf {
@@ -89,6 +114,52 @@ fn modules_pass_fmt_validate_and_checkov() {
         failures.is_empty(),
         "terraform validation failed:\n{}",
         failures.join("\n")
+    );
+}
+
+/// The script is a real gate: a module whose skips are removed fails
+/// checkov, and a misformatted one fails `terraform fmt -check`.
+#[test]
+fn the_script_rejects_bad_modules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = manifest_dir().join("scripts/validate/terraform.sh");
+    let app = sample::minimal();
+    let outdir = write_module(tmp.path(), &app);
+    let dir = outdir.join("terraform");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.contains("#checkov:skip="))
+            .collect();
+        std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    }
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&outdir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("FAILED CKV_AWS_2 "), "{stderr}");
+
+    let versions = dir.join("versions.tf");
+    let text = std::fs::read_to_string(&versions).unwrap();
+    std::fs::write(
+        &versions,
+        text.replace("required_version = ", "required_version    = "),
+    )
+    .unwrap();
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&outdir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("terraform fmt -check failed"),
+        "{stderr}"
     );
 }
 

@@ -52,8 +52,8 @@ terraform validate -no-color >&2 || die "terraform validate failed"
 # checkov: offline (no guideline/policy download, no telemetry), scan only
 # the .tf files (not the provider binaries under .terraform).
 echo "validate/terraform: checkov" >&2
-export BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false LOG_LEVEL=ERROR
-export CHECKOV_NO_OUTPUT_LOGS=1 ANONYMOUS_TELEMETRY=false
+export BC_SKIP_MAPPING=TRUE LOG_LEVEL=ERROR
+export CKV_GITHUB_CONFIG_FETCH_DATA=false CKV_GITLAB_CONFIG_FETCH_DATA=false CKV_BITBUCKET_CONFIG_FETCH_DATA=false
 rm -rf "$work/.terraform" "$work/.terraform.lock.hcl"
 set +e
 "$checkov" -d "$work" --framework terraform --skip-download --compact --output json \

@@ -22,7 +22,10 @@ pub(crate) fn emit(app: &App) -> TfFile {
     let mut skips: Vec<Skip> = Vec::new();
     let p = partition(app);
 
-    blocks.push(data("aws_elb_service_account", "this").build());
+    let legacy_elb = has_elb_account(&app.region);
+    if legacy_elb {
+        blocks.push(data("aws_elb_service_account", "this").build());
+    }
     let alb_bucket = alb_logs_bucket(app);
     blocks.extend(bucket(app, "alb_logs", &alb_bucket, false));
     skips.push(skip(
@@ -39,49 +42,52 @@ pub(crate) fn emit(app: &App) -> TfFile {
     ));
     let alb_prefix = format!("/alb/AWSLogs/{}/*", app.account);
     let log_delivery = "s3:PutObject";
-    blocks.push(policy_document(
-        "alb_logs",
-        vec![
+    let mut statements = Vec::new();
+    if legacy_elb {
+        statements.push(
             Statement::new(
                 "ElbAccountLogDelivery",
                 vec![log_delivery],
                 vec![interp("aws_s3_bucket.alb_logs.arn", &alb_prefix)],
             )
             .principal_exprs("AWS", vec![r("data.aws_elb_service_account.this.arn")]),
-            Statement::new(
-                "ElbServiceLogDelivery",
-                vec![log_delivery],
-                vec![interp("aws_s3_bucket.alb_logs.arn", &alb_prefix)],
-            )
-            .principal(
-                "Service",
-                vec![format!(
-                    "logdelivery.elasticloadbalancing.{}",
-                    service_domain(app)
-                )],
-            ),
-            Statement::new(
-                "S3ServerAccessLogs",
-                vec![log_delivery],
-                vec![interp("aws_s3_bucket.alb_logs.arn", "/s3/*")],
-            )
-            .principal(
-                "Service",
-                vec![format!("logging.s3.{}", service_domain(app))],
-            )
-            .condition(
-                "StringEquals",
-                "aws:SourceAccount",
-                vec![app.account.clone()],
-            )
-            .condition(
-                "ArnLike",
-                "aws:SourceArn",
-                vec![format!("arn:{p}:s3:::{}", app.logs.bucket)],
-            ),
-            deny_insecure("alb_logs"),
-        ],
-    ));
+        );
+    }
+    statements.extend([
+        Statement::new(
+            "ElbServiceLogDelivery",
+            vec![log_delivery],
+            vec![interp("aws_s3_bucket.alb_logs.arn", &alb_prefix)],
+        )
+        .principal(
+            "Service",
+            vec![format!(
+                "logdelivery.elasticloadbalancing.{}",
+                service_domain(app)
+            )],
+        ),
+        Statement::new(
+            "S3ServerAccessLogs",
+            vec![log_delivery],
+            vec![interp("aws_s3_bucket.alb_logs.arn", "/s3/*")],
+        )
+        .principal(
+            "Service",
+            vec![format!("logging.s3.{}", service_domain(app))],
+        )
+        .condition(
+            "StringEquals",
+            "aws:SourceAccount",
+            vec![app.account.clone()],
+        )
+        .condition(
+            "ArnLike",
+            "aws:SourceArn",
+            vec![format!("arn:{p}:s3:::{}", app.logs.bucket)],
+        ),
+        deny_insecure("alb_logs"),
+    ]);
+    blocks.push(policy_document("alb_logs", statements));
     blocks.push(bucket_policy("alb_logs"));
 
     blocks.extend(bucket(app, "logs", &app.logs.bucket, true));
@@ -141,6 +147,42 @@ pub(crate) fn emit(app: &App) -> TfFile {
         body: Body::builder().add_blocks(blocks).build(),
         skips,
     }
+}
+
+/// Regions with a legacy per-region ELB account, the ones
+/// `data "aws_elb_service_account"` knows (it fails elsewhere). Regions
+/// opened since August 2022 deliver ALB logs through the log-delivery
+/// service principal only.
+fn has_elb_account(region: &str) -> bool {
+    const REGIONS: [&str; 26] = [
+        "af-south-1",
+        "ap-east-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ca-central-1",
+        "cn-north-1",
+        "cn-northwest-1",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "me-south-1",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-gov-east-1",
+        "us-gov-west-1",
+        "us-west-1",
+        "us-west-2",
+    ];
+    REGIONS.contains(&region)
 }
 
 /// A KMS-encrypted CloudWatch log group (also used for the WAF logs).

@@ -2,7 +2,7 @@
 //! `tests/terraform.rs` run the real validators.
 
 use super::*;
-use crate::model::sample;
+use crate::model::{sample, App};
 
 #[test]
 fn every_file_starts_with_the_header_and_is_deterministic() {
@@ -41,4 +41,53 @@ fn long_names_fit_aws_limits() {
     );
     assert!(elb_name("internal-x").starts_with("paas-"));
     assert_eq!(fit_name("short", 10), "short");
+}
+
+#[test]
+fn elb_account_data_source_only_where_it_exists() {
+    let file = |region: &str| {
+        let mut app = sample::minimal();
+        app.region = region.into();
+        emit(&app)
+            .into_iter()
+            .find(|a| a.path == "terraform/storage.tf")
+            .map(|a| a.contents)
+            .unwrap_or_default()
+    };
+    assert!(file("eu-west-1").contains("data \"aws_elb_service_account\" \"this\""));
+    let newer = file("me-central-1");
+    assert!(!newer.contains("aws_elb_service_account"), "{newer}");
+    assert!(newer.contains("logdelivery.elasticloadbalancing.amazonaws.com"));
+}
+
+#[test]
+fn no_tls_skips_only_without_a_certificate() {
+    let text = |app: &App| {
+        emit(app)
+            .into_iter()
+            .map(|a| a.contents)
+            .collect::<String>()
+    };
+    assert!(text(&sample::minimal()).contains(skips::NO_TLS));
+    let shop = text(&sample::shop_prod());
+    assert!(!shop.contains(skips::NO_TLS));
+    assert!(!shop.contains("resource \"aws_lb_listener\" \"http\" "));
+    assert!(shop.contains("ELBSecurityPolicy-TLS13-1-2-2021-06"));
+}
+
+#[test]
+fn cross_account_provider_assumes_the_provision_role() {
+    let text = |app: &App| {
+        emit(app)
+            .into_iter()
+            .find(|a| a.path == "terraform/versions.tf")
+            .map(|a| a.contents)
+            .unwrap_or_default()
+    };
+    let shop = text(&sample::shop_prod());
+    assert!(
+        shop.contains("role_arn     = \"arn:aws:iam::222233334444:role/paas-provision\""),
+        "{shop}"
+    );
+    assert!(!text(&sample::minimal()).contains("assume_role"));
 }
