@@ -383,3 +383,46 @@ fn fleet_sizes_and_cpu_target_match_the_spec() {
         );
     }
 }
+
+mod random_text {
+    //! Arbitrary user text (tag keys and values with quotes, `=`, braces,
+    //! `${`, unicode) must neither break the HCL nor the `terraform fmt`
+    //! parity of the alignment pass.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fmt_check(dir: &Path) -> Result<(), String> {
+        let out = Command::new("terraform")
+            .args(["fmt", "-check", "-diff", "-no-color"])
+            .current_dir(dir)
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .output()
+            .map_err(|e| format!("terraform is not runnable (run scripts/install-deps.sh): {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stdout).to_string())
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn tags_stay_valid_and_fmt_clean(
+            tags in proptest::collection::btree_map("[A-Za-z0-9 _.:/=+@-]{1,24}", "[ -~é€]{0,30}", 0..6),
+            name in "[a-z][a-z0-9-]{0,31}",
+        ) {
+            let mut app = sample::shop_prod();
+            app.name = name;
+            app.tags = tags.clone();
+            let tmp = tempfile::tempdir().unwrap();
+            let outdir = write_module(tmp.path(), &app);
+            for artifact in paasc::emit::terraform::emit(&app) {
+                let parsed: Result<Body, _> = hcl::from_str(&artifact.contents);
+                prop_assert!(parsed.is_ok(), "{}: {:?}", artifact.path, parsed.err());
+            }
+            let checked = fmt_check(&outdir.join("terraform"));
+            prop_assert!(checked.is_ok(), "{}", checked.err().unwrap_or_default());
+        }
+    }
+}
