@@ -213,6 +213,18 @@ fn shape_order_and_names_follow_the_model() {
     assert_eq!(pre["Parameters"]["Overwrite"], true);
     assert_eq!(pre["Parameters"]["Name"], "/paas/shop/prod/execution");
     assert_eq!(pre["Parameters"]["Value.$"], "States.JsonToString($)");
+    let create = &def["States"]["CreateAuditTable"]["Parameters"];
+    assert_eq!(create["TableName"], "paas-audit-shop-prod");
+    assert_eq!(create["KeySchema"][0]["AttributeName"], "execution_id");
+    assert_eq!(create["AttributeDefinitions"][0]["AttributeType"], "S");
+    assert_eq!(
+        create["SseSpecification"]["KmsMasterKeyId"],
+        "arn:aws:kms:eu-west-1:222233334444:alias/shop"
+    );
+    assert_eq!(
+        def["States"]["DescribeAuditTable"]["Catch"][0]["Next"],
+        "CreateAuditTable"
+    );
     let open = &def["States"]["OpenAuditRecord"];
     assert_eq!(open["Resource"], "arn:aws:states:::dynamodb:putItem");
     assert_eq!(open["Parameters"]["TableName"], app.audit_table());
@@ -264,7 +276,7 @@ fn shape_order_and_names_follow_the_model() {
     // The AMI id flows to Provision, Provision's outputs to Validation and PostProvision.
     assert_eq!(
         def["States"]["BakeryOutput"]["Parameters"]["ami_id.$"],
-        "$.bake.invocation.StandardOutputContent"
+        "States.ArrayGetItem(States.StringSplit($.bake.invocation.StandardOutputContent, $.bake.invocation.Whitespace), 0)"
     );
     assert_eq!(
         def["States"]["Provision"]["Parameters"]["Parameters"]["AmiId.$"],
@@ -320,7 +332,7 @@ fn shape_order_and_names_follow_the_model() {
         );
         assert_eq!(
             st["Credentials"]["RoleArn"],
-            "arn:aws:iam::222233334444:role/paas-shop-prod-deploy"
+            "arn:aws:iam::222233334444:role/paas-provision"
         );
     }
     let close = &def["States"]["CloseAuditRecord"];
@@ -346,7 +358,7 @@ fn shape_order_and_names_follow_the_model() {
             "RollbackTraffic",
             "CloseAuditRecordFailed",
             "NotifyFailure",
-            "Failed"
+            "CheckErrorName"
         ]
     );
     assert_eq!(
@@ -456,7 +468,8 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
     assert_eq!(run.status, "SUCCEEDED", "history:\n{}", run.history_text());
     for s in [
         state::PRE_PROVISION,
-        "CreateAuditTable",
+        "DescribeAuditTable",
+        "AuditTableReady",
         "OpenAuditRecord",
         state::BAKERY,
         "BakeryWait",

@@ -15,13 +15,31 @@ names to outcomes:
 `Pending` is how many GetCommandInvocation calls answer "InProgress" before
 the final outcome (exercises the Wait/Choice polling loop). Keys other than
 `Pending` override fields of moto's invocation record. Documents not in the
-file, or no file at all, keep moto's own behaviour. Nothing else is changed:
-SendCommand, the command record and every other service stay moto's own.
+file, or no file at all, keep moto's own behaviour. SendCommand, the command
+record and every other service stay moto's own.
+
+Second, always: moto's Step Functions interpreter turns an AWS SDK
+integration's service name into a boto3 client name unchanged, except for
+`sfn`/`states`; Step Functions calls Elastic Load Balancing v2
+`elasticloadbalancingv2` (arn:aws:states:::aws-sdk:elasticloadbalancingv2:...)
+while boto3 calls it `elbv2`. The shim adds that one entry to moto's own
+override table, so the call reaches moto's ELBv2 like it reaches ELBv2 on AWS.
 """
 
 import json
 import os
 import threading
+
+try:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service as _sfn_task_service,
+    )
+
+    _sfn_task_service.StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES.setdefault(
+        "elasticloadbalancingv2", "elbv2"
+    )
+except Exception:  # moto not importable or reorganised: leave it as shipped
+    pass
 
 _OUTCOMES = os.environ.get("PAASC_MOTO_SSM_OUTCOMES")
 

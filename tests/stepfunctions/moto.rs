@@ -349,7 +349,7 @@ impl<'a> Env<'a> {
                     ("Version", "2010-03-31"),
                 ],
             );
-            assert_eq!(xml_values(&created, "TopicArn"), [topic.clone()]);
+            assert_eq!(xml_values(&created, "TopicArn"), vec![topic.to_string()]);
             let queue = format!("{name}-inbox");
             let q = server.json(
                 "sqs",
@@ -378,6 +378,25 @@ impl<'a> Env<'a> {
             );
             (account, url)
         });
+
+        // The audit table as an earlier execution's PreProvision leaves it.
+        // moto 5.2.5 cannot run the CreateAuditTable task: its parameter
+        // normalisation fails on `SseSpecification`, the spelling Step
+        // Functions requires (see docs/artifacts/stepfunctions.md), so the
+        // run exercises the DescribeTable -> ACTIVE path instead.
+        server.json(
+            "dynamodb",
+            "DynamoDB_20120810.CreateTable",
+            &region,
+            None,
+            json!({
+                "TableName": app.audit_table(),
+                "AttributeDefinitions": [{ "AttributeName": "execution_id", "AttributeType": "S" }],
+                "KeySchema": [{ "AttributeName": "execution_id", "KeyType": "HASH" }],
+                "BillingMode": "PAY_PER_REQUEST",
+                "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": stepfunctions::kms_key_id(app) },
+            }),
+        );
 
         let definition = stepfunctions::emit(app).remove(0).contents;
         let created = server.sfn(
@@ -494,13 +513,24 @@ impl<'a> Env<'a> {
         let arns = xml_values(&out, "TargetGroupArn");
         let weights = xml_values(&out, "Weight");
         let weight_of = |tg: &str| -> u64 {
-            // ForwardConfig lists TargetGroupArn then Weight per member; a plain
-            // forward action (no ForwardConfig) sends everything to its one group.
-            match arns.iter().skip(1).position(|a| a == tg) {
-                Some(i) if weights.len() > i => weights[i].parse().unwrap(),
-                _ if weights.is_empty() && arns.first().map(String::as_str) == Some(tg) => 100,
-                _ => 0,
+            if weights.is_empty() {
+                // A plain forward action (no ForwardConfig) sends everything to its one group.
+                return if arns.first().map(String::as_str) == Some(tg) {
+                    100
+                } else {
+                    0
+                };
             }
+            // ForwardConfig: TargetGroupArn and Weight alternate, one pair per member.
+            assert_eq!(
+                arns.len(),
+                weights.len(),
+                "unexpected listener description: {out}"
+            );
+            arns.iter()
+                .zip(&weights)
+                .find(|(a, _)| a.as_str() == tg)
+                .map_or(0, |(_, w)| w.parse().unwrap())
         };
         (weight_of(&self.blue_tg), weight_of(&self.green_tg))
     }

@@ -2,7 +2,9 @@
 //! status) leads to, with the error object at `$.error`:
 //! Rollback (only when Provision produced outputs, i.e. something new exists)
 //! -> audit record closed as FAILED -> notification (when `pipeline.notify`)
-//! -> `Fail` with the original error and cause.
+//! -> `Fail` with the original error and cause (`States.*` errors, which a
+//! Fail state may not raise, as `paasc.PipelineFailed` with the original
+//! error as the cause).
 //!
 //! Rollback: blue-green puts all traffic back on blue (`modifyListener`,
 //! blue 100 / green 0); rolling cancels the instance refresh. The failure
@@ -18,13 +20,15 @@ use serde_json::{json, Map, Value};
 const ROLLBACK_TRAFFIC: &str = "RollbackTraffic";
 const CANCEL_REFRESH: &str = "CancelInstanceRefresh";
 const CLOSE_FAILED: &str = "CloseAuditRecordFailed";
+const CHECK_ERROR: &str = "CheckErrorName";
+const WRAP_ERROR: &str = "WrapReservedError";
 
 pub(super) fn build(b: &mut Builder) {
     let app = b.app;
     let after_audit = if app.pipeline.notify.is_some() {
         state::NOTIFY_FAILURE
     } else {
-        state::FAILED
+        CHECK_ERROR
     };
 
     let (undo, undo_state) = match app.release.strategy {
@@ -139,11 +143,31 @@ pub(super) fn build(b: &mut Builder) {
                 "ResultPath": null,
             }),
             "$.notify_error",
-            state::FAILED,
+            CHECK_ERROR,
         );
         b.add(state::NOTIFY_FAILURE, notify);
     }
 
+    // `States.*` names are reserved for the runtime's own errors: a Fail state
+    // may not raise them (emulators reject it outright), so those are
+    // reported as `paasc.PipelineFailed` with the original error as the cause.
+    b.add(
+        CHECK_ERROR,
+        json!({
+            "Type": "Choice",
+            "Choices": [{ "Variable": "$.error.Error", "StringMatches": "States.*", "Next": WRAP_ERROR }],
+            "Default": state::FAILED,
+        }),
+    );
+    b.add(
+        WRAP_ERROR,
+        json!({
+            "Type": "Pass",
+            "Parameters": { "Error": "paasc.PipelineFailed", "Cause.$": "States.JsonToString($.error)" },
+            "ResultPath": "$.error",
+            "Next": state::FAILED,
+        }),
+    );
     b.add(
         state::FAILED,
         json!({

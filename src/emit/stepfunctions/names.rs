@@ -49,9 +49,9 @@ pub fn kms_key_id(app: &App) -> String {
 }
 
 /// `alias/paas-<app>-<env>`: the alias of the key the Terraform module
-/// creates when the spec names no `kms`.
+/// creates when the spec names no `kms` (the module's own name for it).
 pub fn managed_kms_alias(app: &App) -> String {
-    format!("alias/paas-{}-{}", app.name, app.env)
+    crate::emit::terraform::managed_kms_alias(app)
 }
 
 /// `workers = lambda`: the function a tool stage invokes, in the pipeline
@@ -81,18 +81,12 @@ pub fn activity_arn(app: &App, stage: &str) -> String {
     )
 }
 
-/// When the pipeline runs in another account, the role in the app's account
-/// that its load-balancer and auto-scaling tasks assume (`Credentials`):
-/// `arn:aws:iam::<app account>:role/paas-<app>-<env>-deploy`. The same role
-/// Terraform assumes for Provision; it exists before the first execution.
+/// When the pipeline runs in another account than the app's, the role in
+/// the app's account that its load-balancer and auto-scaling tasks assume
+/// (`Credentials`): the same role Terraform assumes for Provision, which
+/// exists before the first execution.
 pub fn deploy_role_arn(app: &App) -> String {
-    format!(
-        "arn:{}:iam::{}:role/paas-{}-{}-deploy",
-        partition(&app.region),
-        app.account,
-        app.name,
-        app.env
-    )
+    crate::emit::terraform::provision_role_arn(app)
 }
 
 /// Escapes text for use inside an intrinsic-function string literal

@@ -73,6 +73,8 @@ pub(super) fn build(b: &mut Builder, next: &str) {
                 "AttributeDefinitions": [{ "AttributeName": "execution_id", "AttributeType": "S" }],
                 "KeySchema": [{ "AttributeName": "execution_id", "KeyType": "HASH" }],
                 "BillingMode": "PAY_PER_REQUEST",
+                // Step Functions spells SDK fields the AWS SDK for Java v2 way
+                // (`SseSpecification`, not the wire name `SSESpecification`).
                 "SseSpecification": { "Enabled": true, "SseType": "KMS", "KmsMasterKeyId": kms_key_id(app) },
                 "DeletionProtectionEnabled": true,
                 "Tags": tags(b),
@@ -111,7 +113,9 @@ pub(super) fn build(b: &mut Builder, next: &str) {
                     "content_hash": { "S.$": "$.content_hash" },
                     "artifact_bucket": { "S.$": "$.artifact_bucket" },
                     "artifact_prefix": { "S.$": "$.artifact_prefix" },
-                    "started_at": { "S.$": "$$.Execution.StartTime" },
+                    // `$$.State.EnteredTime`, not `$$.Execution.StartTime`: the emulator gives the
+                    // latter as a non-string, and the record is opened seconds after the start anyway.
+                    "opened_at": { "S.$": "$$.State.EnteredTime" },
                     "status": { "S": "RUNNING" },
                 },
             },

@@ -181,6 +181,11 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
             json!("$.StandardOutputContent"),
         );
     }
+    if stage == Stage::Bake {
+        // Separators for trimming the AMI id (`echo` ends it with a newline);
+        // passed by path: intrinsic string literals cannot hold control characters.
+        selector.insert("Whitespace".into(), json!(" \t\r\n"));
+    }
     let get = b.task(
         b.integration("aws-sdk:ssm:getCommandInvocation"),
         Integration::Ssm,
@@ -258,8 +263,10 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
                 &output,
                 json!({
                     "Type": "Pass",
-                    "Comment": "Keep only the AMI id",
-                    "Parameters": { "ami_id.$": stdout_var },
+                    "Comment": "Keep only the AMI id: the first word of the output",
+                    "Parameters": {
+                        "ami_id.$": format!("States.ArrayGetItem(States.StringSplit({stdout_var}, $.{key}.invocation.Whitespace), 0)")
+                    },
                     "ResultPath": "$.bake",
                     "Next": next,
                 }),
