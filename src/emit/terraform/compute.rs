@@ -149,6 +149,9 @@ pub(crate) fn emit(app: &App) -> TfFile {
         .add_attribute(("vpc_zone_identifier", r("local.subnet_ids")))
         .add_attribute(("health_check_type", s("ELB")))
         .add_attribute(("health_check_grace_period", 300))
+        // On create, apply returns only once `min` instances pass the ALB
+        // health check, so the Validate stage never starts on an empty fleet.
+        .add_attribute(("min_elb_capacity", fleet.min))
         .add_attribute((
             "target_group_arns",
             Expression::Array(
