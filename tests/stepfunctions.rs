@@ -470,6 +470,7 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         state::PRE_PROVISION,
         "DescribeAuditTable",
         "AuditTableReady",
+        "EnsureAuditBackups",
         "OpenAuditRecord",
         state::BAKERY,
         "BakeryWait",
@@ -528,6 +529,11 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
     assert_eq!(record["ami_id"]["S"], moto::AMI_ID);
     assert_eq!(record["content_hash"]["S"], moto::CONTENT_HASH);
     env.assert_secure_parameter(&app);
+    assert_eq!(
+        env.audit_table_pitr(),
+        "ENABLED",
+        "PreProvision turns point-in-time recovery on"
+    );
     let messages = env.notifications();
     assert!(
         messages

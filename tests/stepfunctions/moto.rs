@@ -548,6 +548,22 @@ impl<'a> Env<'a> {
         got["Item"].clone()
     }
 
+    /// `PointInTimeRecoveryStatus` of the audit table.
+    pub fn audit_table_pitr(&self) -> String {
+        let got = self.server.json(
+            "dynamodb",
+            "DynamoDB_20120810.DescribeContinuousBackups",
+            &self.region,
+            None,
+            json!({ "TableName": self.table_name() }),
+        );
+        got["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+            ["PointInTimeRecoveryStatus"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
     fn table_name(&self) -> String {
         self.terraform_outputs["audit_table"]["value"]
             .as_str()

@@ -117,6 +117,8 @@ impl Integration {
                 "Ssm.ThrottlingException",
                 "Ssm.InternalServerErrorException",
                 "Ssm.TooManyUpdatesException",
+                // Polled right after SendCommand, the invocation may not exist yet.
+                "Ssm.InvocationDoesNotExistException",
             ],
             Integration::DynamoDbOptimized => &[
                 "DynamoDB.ProvisionedThroughputExceededException",

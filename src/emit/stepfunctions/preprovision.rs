@@ -7,7 +7,8 @@
 //! account) can hold it. The table belongs to the pipeline, in the pipeline
 //! account: `DescribeTable`, and on `ResourceNotFoundException`
 //! `CreateTable` (on-demand, SSE with the app's key, deletion protection),
-//! then poll until `ACTIVE`. Idempotent and race-safe: a concurrent
+//! then poll until `ACTIVE`; point-in-time recovery is (re)enabled on every
+//! run. Idempotent and race-safe: a concurrent
 //! execution's `ResourceInUseException` just goes on polling. The Terraform
 //! module therefore never creates this table; its `audit_table` output only
 //! names it.
@@ -20,6 +21,7 @@ const DESCRIBE: &str = "DescribeAuditTable";
 const CREATE: &str = "CreateAuditTable";
 const READY: &str = "AuditTableReady";
 const WAIT: &str = "WaitForAuditTable";
+const BACKUPS: &str = "EnsureAuditBackups";
 const OPEN: &str = "OpenAuditRecord";
 
 /// Seconds between `DescribeTable` polls while the table is being created.
@@ -94,10 +96,27 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         READY,
         json!({
             "Type": "Choice",
-            "Choices": [{ "Variable": "$.audit_table.TableStatus", "StringEquals": "ACTIVE", "Next": OPEN }],
+            "Choices": [{ "Variable": "$.audit_table.TableStatus", "StringEquals": "ACTIVE", "Next": BACKUPS }],
             "Default": WAIT,
         }),
     );
+
+    // Point-in-time recovery for the audit trail. CreateTable cannot turn it
+    // on; calling this every run is idempotent and keeps it on if someone
+    // turned it off.
+    let backups = b.task(
+        b.integration("aws-sdk:dynamodb:updateContinuousBackups"),
+        Integration::DynamoDbSdk,
+        json!({
+            "Parameters": {
+                "TableName": table,
+                "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": true },
+            },
+            "ResultPath": null,
+        }),
+        OPEN,
+    );
+    b.add(BACKUPS, backups);
 
     let open = b.task(
         b.integration("dynamodb:putItem"),
