@@ -394,6 +394,14 @@ fn workers_and_strategies() {
                     )
                 );
                 assert!(!text.contains("sendCommand"), "{label}");
+                assert_eq!(bakery["ResultSelector"]["result.$"], "$.Payload", "{label}");
+                // The result is checked before it is read.
+                let status = def["States"]["BakeryStatus"].to_string();
+                assert!(
+                    status.contains("IsPresent") && status.contains("ami-*"),
+                    "{label}"
+                );
+                assert_eq!(def["States"]["BakeryFailed"]["Next"], "Rollback", "{label}");
             }
             Workers::Activity => {
                 assert_eq!(

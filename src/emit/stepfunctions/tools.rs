@@ -338,30 +338,36 @@ fn worker_payload(b: &Builder, stage: Stage) -> Value {
 fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     let app = b.app;
     let name = stage.state();
+    let key = stage.key();
     let lambda = app.pipeline.workers == Workers::Lambda;
-    // Lambda wraps the function's result in `Payload`; an activity's output is the result itself.
-    let result = if lambda { "$.Payload" } else { "$" };
-    let (selector, result_path, after) = match stage {
-        Stage::Bake => (
-            json!({ "ami_id.$": format!("{result}.ami_id") }),
-            json!("$.bake"),
-            next.to_string(),
-        ),
-        Stage::Provision => (
-            json!({ "raw.$": format!("{result}.outputs") }),
-            json!("$.provision"),
-            format!("{name}Outputs"),
-        ),
-        Stage::Validate | Stage::Post => (Value::Null, Value::Null, next.to_string()),
+    // Bake and provision results are checked by a Choice before anything reads
+    // them: a missing field read by a selector would be an uncatchable
+    // `States.Runtime` error instead of a rollback.
+    let checked = matches!(stage, Stage::Bake | Stage::Provision);
+    let status = format!("{name}Status");
+    let after = if checked {
+        status.clone()
+    } else {
+        next.to_string()
     };
     let mut fields = Map::new();
-    let (resource, integration) = if lambda {
+    let (resource, integration, worker) = if lambda {
+        let function = lambda_function_arn(app, stage.word());
         fields.insert(
             "Parameters".into(),
-            json!({ "FunctionName": lambda_function_arn(app, stage.word()), "Payload": worker_payload(b, stage) }),
+            json!({ "FunctionName": function, "Payload": worker_payload(b, stage) }),
         );
-        (b.integration("lambda:invoke"), Integration::Lambda)
+        // Lambda wraps the function's result in `Payload`.
+        if checked {
+            fields.insert("ResultSelector".into(), json!({ "result.$": "$.Payload" }));
+        }
+        (
+            b.integration("lambda:invoke"),
+            Integration::Lambda,
+            function,
+        )
     } else {
+        let activity = activity_arn(app, stage.word());
         fields.insert("Parameters".into(), worker_payload(b, stage));
         fields.insert("TimeoutSeconds".into(), json!(app.pipeline.timeout_seconds));
         // A worker that stops heartbeating has died: fail (and retry) long before the timeout.
@@ -369,15 +375,64 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
         if heartbeat >= 1 {
             fields.insert("HeartbeatSeconds".into(), json!(heartbeat));
         }
-        (activity_arn(app, stage.word()), Integration::Activity)
+        if checked {
+            fields.insert("ResultSelector".into(), json!({ "result.$": "$" }));
+        }
+        (activity.clone(), Integration::Activity, activity)
     };
-    if !selector.is_null() {
-        fields.insert("ResultSelector".into(), selector);
-    }
+    let result_path = if checked {
+        json!(format!("$.{key}"))
+    } else {
+        Value::Null
+    };
     fields.insert("ResultPath".into(), result_path);
     let task = b.task(resource, integration, Value::Object(fields), &after);
     b.add(name, task);
-    if stage == Stage::Provision {
-        add_output_selection(b, &after, "$.provision.raw", next);
+    if !checked {
+        return;
+    }
+
+    let (field, pattern, what) = match stage {
+        Stage::Bake => ("ami_id", "ami-*", "an `ami_id` starting with ami-"),
+        _ => ("outputs", "", "an `outputs` object"),
+    };
+    let var = format!("$.{key}.result.{field}");
+    let failed = format!("{name}Failed");
+    let output = format!("{name}Output");
+    let present = json!({ "Not": { "Variable": var, "IsPresent": true }, "Next": failed });
+    let good = if pattern.is_empty() {
+        json!({ "Variable": var, "IsPresent": true, "Next": output })
+    } else {
+        json!({ "Variable": var, "StringMatches": pattern, "Next": output })
+    };
+    b.add(
+        &status,
+        json!({ "Type": "Choice", "Choices": [present, good], "Default": failed }),
+    );
+    b.add(
+        &failed,
+        json!({
+            "Type": "Pass",
+            "Comment": "The worker returned no usable result: build the error the failure path reports",
+            "Parameters": {
+                "Error": format!("paasc.{name}ResultInvalid"),
+                "Cause": format!("{worker} returned no {what}"),
+            },
+            "ResultPath": "$.error",
+            "Next": state::ROLLBACK,
+        }),
+    );
+    match stage {
+        Stage::Bake => b.add(
+            &output,
+            json!({
+                "Type": "Pass",
+                "Comment": "Keep only the AMI id",
+                "Parameters": { "ami_id.$": var },
+                "ResultPath": "$.bake",
+                "Next": next,
+            }),
+        ),
+        _ => add_output_selection(b, &output, &format!("$.{key}.result.outputs"), next),
     }
 }
