@@ -14,7 +14,7 @@ set -euo pipefail
 die() { echo "validate/terraform: $*" >&2; exit 1; }
 
 [ $# -eq 1 ] || die "usage: $0 OUTDIR"
-outdir=$1
+outdir=${1%/}
 module="$outdir/terraform"
 [ -d "$module" ] || die "no terraform module at $module"
 ls "$module"/*.tf >/dev/null 2>&1 || die "no .tf files in $module"
