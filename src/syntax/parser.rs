@@ -25,7 +25,6 @@ pub fn parse(text: &str, file: FileId, diags: &mut Diagnostics) -> File {
             had_errors: true,
         };
     }
-    pest::set_error_detail(true);
     match PaasParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let mut b = Builder {
@@ -145,7 +144,9 @@ impl Builder<'_> {
                 }
                 Rule::param_stmt => {
                     let span = self.span(&p);
-                    let mut inner = p.into_inner().filter(|q| q.as_rule() != Rule::kw_param);
+                    let mut inner = p
+                        .into_inner()
+                        .filter(|q| !matches!(q.as_rule(), Rule::kw_param | Rule::eq));
                     if let (Some(n), Some(v)) = (inner.next(), inner.next()) {
                         let name = self.ident(&n);
                         let value = self.value(v);
@@ -220,7 +221,7 @@ impl Builder<'_> {
 
     fn attr(&mut self, p: Pair<Rule>) -> Option<Attr> {
         let span = self.span(&p);
-        let mut inner = p.into_inner();
+        let mut inner = p.into_inner().filter(|q| q.as_rule() != Rule::eq);
         let key = self.ident(&inner.next()?);
         let value = self.value(inner.next()?);
         Some(Attr { key, value, span })
@@ -265,7 +266,14 @@ impl Builder<'_> {
             }
             Rule::boolean => ValueKind::Bool(p.as_str() == "true"),
             Rule::name => ValueKind::Name(p.as_str().to_string()),
-            Rule::list => ValueKind::List(p.into_inner().map(|q| self.value(q)).collect()),
+            Rule::list => ValueKind::List(
+                p.into_inner()
+                    .filter(|q| {
+                        !matches!(q.as_rule(), Rule::lbracket | Rule::rbracket | Rule::comma)
+                    })
+                    .map(|q| self.value(q))
+                    .collect(),
+            ),
             _ => ValueKind::Name(p.as_str().to_string()),
         };
         Value { kind, span }
@@ -386,30 +394,13 @@ fn syntax_error(
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    // pest's attempt tracker may have got further than the reported position.
-    let reported = pos;
-    let pos = e
-        .parse_attempts()
-        .map(|a| a.max_position.max(pos))
-        .unwrap_or(pos);
     let at = offset + pos;
     let (found, len) = found_at(text, at);
     let mut words = Vec::new();
-    if let (true, pest::error::ErrorVariant::ParsingError { positives, .. }) =
-        (reported == pos, &e.variant)
-    {
+    if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
         for r in positives {
             if let Some(w) = expected_words(*r) {
                 words.push(w.to_string());
-            }
-        }
-    }
-    if let Some(attempts) = e.parse_attempts() {
-        for t in attempts.expected_tokens() {
-            // Only punctuation a person writes; the rest is covered by rule words.
-            let token = t.to_string();
-            if matches!(token.as_str(), "=" | "{" | "}" | "[" | "]" | ",") {
-                words.push(format!("`{token}`"));
             }
         }
     }
@@ -473,6 +464,10 @@ fn expected_words(rule: Rule) -> Option<&'static str> {
         Rule::block => "a block",
         Rule::check => "a check",
         Rule::open => "`{`",
+        Rule::eq => "`=`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
+        Rule::comma => "`,`",
         Rule::close | Rule::stray_close => "`}`",
         Rule::kw_use => "`use`",
         Rule::kw_param => "`param`",
