@@ -1,0 +1,425 @@
+//! The deploy plan: every name, key, parameter and input a deploy will use,
+//! computed from the model and the built artifacts without any network.
+//!
+//! Input: the validated `App`, the artifacts of `paasc build` (including
+//! `manifest.json`) and the `DeployOptions`. Output: a `Plan`.
+//! Invariants: the content hash is the sha256 of the manifest bytes (the
+//! manifest lists every artifact's sha256, so it stands for all of them); the
+//! execution name is a valid Step Functions name (1..=80 characters from
+//! `[A-Za-z0-9_-]`) that ends in the first 12 hex digits of that hash;
+//! parameters are checked against Parameter Store's size limits here, so an
+//! oversized one stops the deploy before anything is written.
+
+use super::error::DeployError;
+use super::DeployOptions;
+use crate::emit::Artifact;
+use crate::model::{App, Kms};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Path of the build manifest among the artifacts.
+pub const MANIFEST_PATH: &str = "manifest.json";
+/// Path of the generated state machine among the artifacts.
+pub const ASL_PATH: &str = "stepfunctions/pipeline.asl.json";
+/// Largest value of a standard-tier parameter, in bytes.
+pub const STANDARD_MAX_BYTES: usize = 4096;
+/// Largest value of an advanced-tier parameter, in bytes.
+pub const ADVANCED_MAX_BYTES: usize = 8192;
+/// Step Functions' limit on execution names.
+pub const EXECUTION_NAME_MAX: usize = 80;
+/// Hex digits of the content hash kept in the execution name.
+const NAME_HASH_DIGITS: usize = 12;
+
+/// Parameter Store tier, chosen from the value's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Standard,
+    Advanced,
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Tier::Standard => "Standard",
+            Tier::Advanced => "Advanced",
+        })
+    }
+}
+
+/// One SecureString parameter to write. `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ParameterPlan {
+    pub name: String,
+    pub tier: Tier,
+    pub bytes: usize,
+    pub(crate) value: String,
+}
+
+impl fmt::Debug for ParameterPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParameterPlan")
+            .field("name", &self.name)
+            .field("tier", &self.tier)
+            .field("bytes", &self.bytes)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+/// One object to upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectPlan {
+    /// Path in the output layout, e.g. `terraform/main.tf`.
+    pub path: String,
+    /// Full object key: the artifact prefix followed by `path`.
+    pub key: String,
+    /// Lowercase hex sha256 of the body.
+    pub sha256: String,
+    pub(crate) body: String,
+}
+
+/// The execution input, exactly as the generated state machine reads it
+/// (see the cross-artifact contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionInput {
+    pub artifact_bucket: String,
+    pub artifact_prefix: String,
+    pub parameter_path: String,
+    pub content_hash: String,
+    pub version: String,
+    pub runner_instance_id: String,
+}
+
+/// The `artifacts` parameter: where the pipeline finds this deploy's files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactsDocument {
+    pub bucket: String,
+    pub prefix: String,
+    pub content_hash: String,
+    /// Output-layout path -> lowercase hex sha256.
+    pub objects: BTreeMap<String, String>,
+}
+
+/// Everything a deploy does, before it does it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub region: String,
+    pub bucket: String,
+    /// `<app>/<env>/<version>/<content-hash>/`.
+    pub prefix: String,
+    pub content_hash: String,
+    /// The KMS key for parameters and objects, as passed to SSM and S3.
+    pub kms_key_id: String,
+    pub parameters: Vec<ParameterPlan>,
+    pub objects: Vec<ObjectPlan>,
+    pub state_machine_name: String,
+    pub role_arn: String,
+    /// The ASL text, byte for byte as generated.
+    pub definition: String,
+    pub execution_name: String,
+    /// None until a runner instance is given (allowed for `--dry-run` only).
+    pub runner_instance_id: Option<String>,
+    pub parameter_path: String,
+    pub version: String,
+}
+
+impl Plan {
+    /// The execution input; `None` without a runner instance.
+    pub fn input(&self) -> Option<ExecutionInput> {
+        Some(ExecutionInput {
+            artifact_bucket: self.bucket.clone(),
+            artifact_prefix: self.prefix.clone(),
+            parameter_path: self.parameter_path.clone(),
+            content_hash: self.content_hash.clone(),
+            version: self.version.clone(),
+            runner_instance_id: self.runner_instance_id.clone()?,
+        })
+    }
+}
+
+/// Lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Default artifact bucket: `paas-artifacts-<pipeline account>-<region>`.
+pub fn default_bucket(app: &App) -> String {
+    format!("paas-artifacts-{}-{}", app.pipeline.account, app.region)
+}
+
+/// AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`, ...), for ARNs.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
+/// Default role of the state machine: `paas-pipeline` in the pipeline account.
+pub fn default_role_arn(app: &App) -> String {
+    format!(
+        "arn:{}:iam::{}:role/paas-pipeline",
+        partition(&app.region),
+        app.pipeline.account
+    )
+}
+
+/// Alias of the key the Terraform module creates when the spec names none.
+pub fn managed_key_alias(app: &App) -> String {
+    format!("alias/paas-{}-{}", app.name, app.env)
+}
+
+/// The KMS key id given to SSM and S3. An alias is resolved in the caller's
+/// account, so when the pipeline runs in another account than the app's (who
+/// owns the key) the alias is given as an ARN in the app's account. Must
+/// agree with `emit::stepfunctions::kms_key_id` (the state machine encrypts
+/// its own parameter with the same key).
+pub fn kms_key_id(app: &App) -> String {
+    let alias = match &app.kms {
+        Kms::KeyArn(arn) => return arn.clone(),
+        Kms::Alias(alias) => alias.clone(),
+        Kms::Managed => managed_key_alias(app),
+    };
+    if app.bakes_elsewhere() {
+        format!(
+            "arn:{}:kms:{}:{}:{}",
+            partition(&app.region),
+            app.region,
+            app.account,
+            alias
+        )
+    } else {
+        alias
+    }
+}
+
+/// `<app>-<env>-<version>-<first 12 hex of hash>`, shortened (never the hash)
+/// to Step Functions' 80 characters; characters outside `[A-Za-z0-9_-]`
+/// (dots and pluses of versions) become `_`, since CloudWatch-logged
+/// executions accept nothing else.
+pub fn execution_name(app: &App, content_hash: &str) -> String {
+    let hash: String = content_hash.chars().take(NAME_HASH_DIGITS).collect();
+    let head: String = format!("{}-{}-{}", app.name, app.env, app.version)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(EXECUTION_NAME_MAX - 1 - hash.len())
+        .collect();
+    format!("{head}-{hash}")
+}
+
+fn parameter(name: String, value: String) -> Result<ParameterPlan, DeployError> {
+    let bytes = value.len();
+    let tier = if bytes <= STANDARD_MAX_BYTES {
+        Tier::Standard
+    } else if bytes <= ADVANCED_MAX_BYTES {
+        Tier::Advanced
+    } else {
+        return Err(DeployError::ParameterTooLarge { name, bytes });
+    };
+    Ok(ParameterPlan {
+        name,
+        tier,
+        bytes,
+        value,
+    })
+}
+
+fn find<'a>(artifacts: &'a [Artifact], path: &str) -> Result<&'a Artifact, DeployError> {
+    artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .ok_or_else(|| DeployError::MissingArtifact {
+            path: path.to_string(),
+        })
+}
+
+/// Computes the plan. Fails only on what no call to AWS could fix: a missing
+/// manifest or state machine, a parameter too large for Parameter Store.
+pub fn plan(app: &App, artifacts: &[Artifact], opts: &DeployOptions) -> Result<Plan, DeployError> {
+    let manifest = find(artifacts, MANIFEST_PATH)?;
+    let definition = find(artifacts, ASL_PATH)?.contents.clone();
+    let content_hash = sha256_hex(manifest.contents.as_bytes());
+    let bucket = opts
+        .artifact_bucket
+        .clone()
+        .unwrap_or_else(|| default_bucket(app));
+    let prefix = format!("{}/{}/{}/{}/", app.name, app.env, app.version, content_hash);
+
+    let mut objects: Vec<ObjectPlan> = artifacts
+        .iter()
+        .map(|a| ObjectPlan {
+            path: a.path.clone(),
+            key: format!("{prefix}{}", a.path),
+            sha256: sha256_hex(a.contents.as_bytes()),
+            body: a.contents.clone(),
+        })
+        .collect();
+    objects.sort_by(|a, b| a.path.cmp(&b.path));
+    objects.dedup_by(|a, b| a.path == b.path);
+
+    let doc = ArtifactsDocument {
+        bucket: bucket.clone(),
+        prefix: prefix.clone(),
+        content_hash: content_hash.clone(),
+        objects: objects
+            .iter()
+            .map(|o| (o.path.clone(), o.sha256.clone()))
+            .collect(),
+    };
+    let path = app.parameter_path();
+    let parameters = vec![
+        parameter(format!("{path}config"), to_json(app)?)?,
+        parameter(format!("{path}artifacts"), to_json(&doc)?)?,
+    ];
+
+    Ok(Plan {
+        region: app.region.clone(),
+        execution_name: execution_name(app, &content_hash),
+        bucket,
+        prefix,
+        content_hash,
+        kms_key_id: kms_key_id(app),
+        parameters,
+        objects,
+        state_machine_name: app.state_machine_name(),
+        role_arn: opts
+            .role_arn
+            .clone()
+            .unwrap_or_else(|| default_role_arn(app)),
+        definition,
+        runner_instance_id: opts.runner_instance_id.clone(),
+        parameter_path: path,
+        version: app.version.clone(),
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, DeployError> {
+    serde_json::to_string(value).map_err(|e| DeployError::Internal {
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::model::sample;
+
+    fn artifacts() -> Vec<Artifact> {
+        vec![
+            Artifact::new("manifest.json", "{\"artifacts\":[]}\n"),
+            Artifact::new(
+                ASL_PATH,
+                "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Succeed\"}}}",
+            ),
+            Artifact::new("chef/node.json", "{}"),
+        ]
+    }
+
+    #[test]
+    fn names_follow_the_contract() {
+        let app = sample::shop_prod();
+        let p = plan(&app, &artifacts(), &DeployOptions::default()).unwrap();
+        assert_eq!(p.content_hash, sha256_hex(b"{\"artifacts\":[]}\n"));
+        assert_eq!(p.prefix, format!("shop/prod/1.4.0/{}/", p.content_hash));
+        assert_eq!(p.bucket, "paas-artifacts-777788889999-eu-west-1");
+        assert_eq!(p.state_machine_name, "paas-shop-prod");
+        assert_eq!(p.role_arn, "arn:aws:iam::777788889999:role/paas-pipeline");
+        assert_eq!(
+            p.execution_name,
+            format!("shop-prod-1_4_0-{}", &p.content_hash[..12])
+        );
+        assert_eq!(p.parameters[0].name, "/paas/shop/prod/config");
+        assert_eq!(p.parameters[1].name, "/paas/shop/prod/artifacts");
+        assert_eq!(p.objects.len(), 3);
+        assert!(p.objects.iter().all(|o| o.key.starts_with(&p.prefix)));
+        assert!(p.input().is_none());
+    }
+
+    #[test]
+    fn kms_alias_becomes_an_arn_when_the_pipeline_runs_elsewhere() {
+        let shop = sample::shop_prod();
+        assert!(shop.bakes_elsewhere());
+        assert_eq!(
+            kms_key_id(&shop),
+            format!("arn:aws:kms:{}:222233334444:alias/shop", shop.region)
+        );
+        let minimal = sample::minimal();
+        assert_eq!(kms_key_id(&minimal), "alias/paas-minimal-default");
+    }
+
+    #[test]
+    fn execution_names_fit_step_functions() {
+        let mut app = sample::minimal();
+        app.name = "a".repeat(32);
+        app.env = "e".repeat(32);
+        app.version = "1.0.0+build.".to_string() + &"9".repeat(60);
+        let hash = sha256_hex(b"x");
+        let name = execution_name(&app, &hash);
+        assert_eq!(name.len(), EXECUTION_NAME_MAX);
+        assert!(name.ends_with(&format!("-{}", &hash[..12])));
+        assert!(name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+
+    #[test]
+    fn tiers_follow_the_size() {
+        assert_eq!(
+            parameter("p".into(), "x".repeat(4096)).unwrap().tier,
+            Tier::Standard
+        );
+        assert_eq!(
+            parameter("p".into(), "x".repeat(4097)).unwrap().tier,
+            Tier::Advanced
+        );
+        assert_eq!(
+            parameter("p".into(), "x".repeat(8192)).unwrap().tier,
+            Tier::Advanced
+        );
+        let err = parameter("p".into(), "x".repeat(8193)).unwrap_err();
+        assert!(matches!(
+            err,
+            DeployError::ParameterTooLarge { bytes: 8193, .. }
+        ));
+    }
+
+    #[test]
+    fn debug_never_shows_parameter_values() {
+        let p = parameter("p".into(), "s3cr3t-value".into()).unwrap();
+        assert!(!format!("{p:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn missing_manifest_or_state_machine_is_an_error() {
+        let app = sample::minimal();
+        let only_asl = vec![Artifact::new(ASL_PATH, "{}")];
+        assert!(matches!(
+            plan(&app, &only_asl, &DeployOptions::default()),
+            Err(DeployError::MissingArtifact { .. })
+        ));
+    }
+}

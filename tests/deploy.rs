@@ -1,0 +1,1223 @@
+//! `paasc deploy` end to end against a local AWS emulator (moto server,
+//! started per test by `scripts/moto-server.sh` on 127.0.0.1 with its
+//! state-machine execution mode on), plus the AWS errors an emulator cannot
+//! produce, in-process with `aws-smithy-mocks`.
+//!
+//! Nothing here reaches any address but loopback: static dummy credentials,
+//! a region, and `AWS_EC2_METADATA_DISABLED=true` are set before any client
+//! exists. A missing emulator fails the test (never skips).
+//!
+//! Run: `cargo test --features deploy --test deploy`.
+
+#![cfg(feature = "deploy")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use paasc::deploy::plan::{self, ArtifactsDocument, ASL_PATH, MANIFEST_PATH};
+use paasc::deploy::{
+    deploy, deploy_with, Clients, DeployError, DeployOptions, Event, ExecutionInput, Outcome,
+    Timeouts,
+};
+use paasc::emit::{self, Artifact};
+use paasc::model::{sample, App};
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+const RUNNER: &str = "i-0123456789abcdef0";
+
+// ---------------------------------------------------------------- fixtures
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Dummy credentials, a region, no instance-metadata probing; once per process
+/// and before any client is built.
+fn test_env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::remove_var("AWS_PROFILE");
+        std::env::remove_var("AWS_ENDPOINT_URL");
+        std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/paasc-test-aws-config");
+        std::env::set_var(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/paasc-test-aws-credentials",
+        );
+    });
+}
+
+/// Every project example in its default env and each declared env, compiled
+/// as `paasc deploy` compiles them, plus the hand-built sample models.
+fn models() -> Vec<App> {
+    let mut out = Vec::new();
+    for file in ["shop.paas", "minimal.paas", "batch.paas"] {
+        let path = root().join("examples").join(file);
+        let compile = |env: Option<&str>| {
+            paasc::compile_file(&path, env, &[])
+                .unwrap_or_else(|e| panic!("{} ({env:?}) does not compile:\n{e}", path.display()))
+        };
+        let default = compile(None);
+        for env in default.envs.clone() {
+            out.push(compile(Some(&env)));
+        }
+        out.push(default);
+    }
+    out.push(sample::shop_prod());
+    out.push(sample::minimal());
+    out
+}
+
+/// Five Pass states named after the stages; `fail` makes that stage a Fail
+/// state. For `--wait`: the generated pipeline needs a whole account
+/// (load balancer, runner, notification topic) to run to its end.
+fn stages_asl(fail: Option<&str>) -> String {
+    let names = [
+        "PreProvision",
+        "Bakery",
+        "Provision",
+        "Validation",
+        "PostProvision",
+    ];
+    let mut states = serde_json::Map::new();
+    for (i, name) in names.iter().enumerate() {
+        let state = if fail == Some(*name) {
+            serde_json::json!({"Type": "Fail", "Error": "Bakery.PackerFailed", "Cause": "packer build exited 1"})
+        } else if let Some(next) = names.get(i + 1) {
+            serde_json::json!({"Type": "Pass", "Next": next})
+        } else {
+            serde_json::json!({"Type": "Pass", "End": true})
+        };
+        states.insert((*name).to_string(), state);
+    }
+    serde_json::to_string_pretty(&serde_json::json!({
+        "Comment": "paasc deploy --wait test pipeline",
+        "StartAt": "PreProvision",
+        "States": states,
+    }))
+    .unwrap()
+}
+
+/// What `paasc build` writes for `app`: every artifact plus `manifest.json`.
+fn built(app: &App) -> Vec<Artifact> {
+    emit::build(app)
+}
+
+/// The build of `app` with its state machine replaced by `asl`.
+fn built_with_asl(app: &App, asl: String) -> Vec<Artifact> {
+    let mut artifacts = emit::emit_all(app);
+    artifacts.retain(|a| a.path != ASL_PATH);
+    artifacts.push(Artifact::new(ASL_PATH, asl));
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = emit::manifest(app, &artifacts);
+    artifacts.push(manifest);
+    artifacts
+}
+
+fn manifest_hashes(artifacts: &[Artifact]) -> BTreeMap<String, String> {
+    let m = artifacts.iter().find(|a| a.path == MANIFEST_PATH).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&m.contents).unwrap();
+    v["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["path"].as_str().unwrap().to_string(),
+                a["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------- emulator
+
+/// A moto server on a free loopback port, stopped (by its PID) on drop.
+struct Moto {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        test_env();
+        let script = root().join("scripts/moto-server.sh");
+        assert!(script.exists(), "{} is missing", script.display());
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "the AWS emulator did not start (run scripts/install-deps.sh?):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = std::fs::read_to_string(dir.path().join("moto.port")).unwrap();
+        Moto {
+            url: format!("http://127.0.0.1:{}", port.trim()),
+            dir,
+        }
+    }
+
+    fn opts(&self) -> DeployOptions {
+        DeployOptions {
+            endpoint_url: Some(self.url.clone()),
+            runner_instance_id: Some(RUNNER.into()),
+            poll_interval: Some(Duration::from_millis(200)),
+            max_wait: Some(Duration::from_secs(60)),
+            ..DeployOptions::default()
+        }
+    }
+
+    fn clients(&self, region: &str) -> Clients {
+        rt().block_on(Clients::from_env(region, &self.opts()))
+    }
+
+    /// What deploy needs to exist first: the KMS key (and alias) and the bucket.
+    fn prepare(&self, app: &App, opts: &DeployOptions) {
+        let p = plan::plan(app, &built(app), opts).unwrap();
+        let alias = p.kms_key_id.rsplit(':').next().unwrap().to_string();
+        if alias.starts_with("alias/") {
+            // KMS through the AWS SDK for Python that ships with moto: the
+            // Rust KMS client is not worth its compile time for two calls.
+            let py = root().join(".tools/venv/bin/python");
+            let out = Command::new(&py)
+                .arg("-c")
+                .arg(
+                    "import boto3, sys\n\
+                     kms = boto3.client('kms', endpoint_url=sys.argv[1], region_name=sys.argv[2])\n\
+                     names = [a['AliasName'] for a in kms.list_aliases()['Aliases']]\n\
+                     if sys.argv[3] not in names:\n\
+                     \x20   key = kms.create_key(Description='paasc deploy test')['KeyMetadata']['KeyId']\n\
+                     \x20   kms.create_alias(AliasName=sys.argv[3], TargetKeyId=key)\n",
+                )
+                .arg(&self.url)
+                .arg(&app.region)
+                .arg(&alias)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "creating the KMS key failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let clients = self.clients(&app.region);
+        rt().block_on(async {
+            let mut create = clients.s3.create_bucket().bucket(&p.bucket);
+            if app.region != "us-east-1" {
+                create = create.create_bucket_configuration(
+                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                        .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                            app.region.as_str(),
+                        ))
+                        .build(),
+                );
+            }
+            match create.send().await {
+                Ok(_) => {}
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
+                Err(e) => panic!("creating bucket {}: {e:?}", p.bucket),
+            }
+        });
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(root().join("scripts/moto-server.sh"))
+            .arg("stop")
+            .arg(self.dir.path())
+            .output();
+    }
+}
+
+fn run(
+    app: &App,
+    artifacts: &[Artifact],
+    opts: &DeployOptions,
+) -> (Result<Outcome, DeployError>, Vec<String>) {
+    let mut lines = Vec::new();
+    let result = deploy(app, artifacts, opts, &mut |e: Event| {
+        lines.push(e.to_string())
+    });
+    (result, lines)
+}
+
+/// What deploy itself writes, read back through the SDK: its parameters with
+/// their versions (a rewrite shows), the objects in its bucket, state
+/// machines and executions. (A started pipeline writes other things of its
+/// own in the emulator; those are left out.)
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    parameters: Vec<(String, i64)>,
+    objects: Vec<String>,
+    machines: Vec<String>,
+    executions: Vec<String>,
+}
+
+fn snapshot(clients: &Clients, app: &App, bucket: &str) -> Snapshot {
+    rt().block_on(async {
+        let mut parameters = Vec::new();
+        for suffix in ["config", "artifacts"] {
+            let name = format!("{}{suffix}", app.parameter_path());
+            if let Ok(got) = clients.ssm.get_parameter().name(&name).send().await {
+                parameters.push((name, got.parameter().unwrap().version()));
+            }
+        }
+        let mut objects = Vec::new();
+        if let Ok(listed) = clients.s3.list_objects_v2().bucket(bucket).send().await {
+            objects.extend(
+                listed
+                    .contents()
+                    .iter()
+                    .map(|o| o.key().unwrap().to_string()),
+            );
+        }
+        let machines = clients.sfn.list_state_machines().send().await.unwrap();
+        let mut executions = Vec::new();
+        for m in machines.state_machines() {
+            let e = clients
+                .sfn
+                .list_executions()
+                .state_machine_arn(m.state_machine_arn())
+                .send()
+                .await
+                .unwrap();
+            executions.extend(e.executions().iter().map(|x| x.name().to_string()));
+        }
+        executions.sort();
+        Snapshot {
+            parameters,
+            objects,
+            machines: machines
+                .state_machines()
+                .iter()
+                .map(|m| m.name().to_string())
+                .collect(),
+            executions,
+        }
+    })
+}
+
+// ---------------------------------------------------------------- against the emulator
+
+#[test]
+fn deploy_writes_parameters_objects_machine_and_execution() {
+    let moto = Moto::start();
+    for app in models() {
+        let opts = moto.opts();
+        moto.prepare(&app, &opts);
+        let artifacts = built(&app);
+        let p = plan::plan(&app, &artifacts, &opts).unwrap();
+        let (result, lines) = run(&app, &artifacts, &opts);
+        let outcome = result.unwrap_or_else(|e| panic!("{}: {e}\n{}", app.name, lines.join("\n")));
+        let Outcome::Started {
+            execution_arn,
+            succeeded: false,
+        } = outcome
+        else {
+            panic!("{outcome:?}")
+        };
+
+        let config = serde_json::to_string(&app).unwrap();
+        for line in &lines {
+            assert!(
+                !line.contains(&config) && !line.contains("\"image\""),
+                "a parameter value leaked: {line}"
+            );
+        }
+
+        let clients = moto.clients(&app.region);
+        rt().block_on(async {
+            // Parameters: SecureString, the app's key, the right content.
+            for planned in &p.parameters {
+                let name = planned.name.clone();
+                let suffix = name.rsplit('/').next().unwrap();
+                let got = clients
+                    .ssm
+                    .get_parameter()
+                    .name(&name)
+                    .with_decryption(true)
+                    .send()
+                    .await
+                    .unwrap();
+                let param = got.parameter().unwrap();
+                assert_eq!(param.r#type().unwrap().as_str(), "SecureString", "{name}");
+                let value = param.value().unwrap();
+                if suffix == "config" {
+                    let back: serde_json::Value = serde_json::from_str(value).unwrap();
+                    assert_eq!(back, serde_json::to_value(&app).unwrap());
+                } else {
+                    let doc: ArtifactsDocument = serde_json::from_str(value).unwrap();
+                    assert_eq!(doc.bucket, p.bucket);
+                    assert_eq!(doc.prefix, p.prefix);
+                    assert_eq!(doc.content_hash, p.content_hash);
+                    let mut expected = manifest_hashes(&artifacts);
+                    let manifest = artifacts.iter().find(|a| a.path == MANIFEST_PATH).unwrap();
+                    expected.insert(
+                        MANIFEST_PATH.into(),
+                        plan::sha256_hex(manifest.contents.as_bytes()),
+                    );
+                    assert_eq!(doc.objects, expected);
+                }
+                let described = clients
+                    .ssm
+                    .describe_parameters()
+                    .parameter_filters(
+                        aws_sdk_ssm::types::ParameterStringFilter::builder()
+                            .key("Name")
+                            .values(&name)
+                            .build()
+                            .unwrap(),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                let meta = &described.parameters()[0];
+                assert_eq!(meta.key_id(), Some(p.kms_key_id.as_str()), "{name}");
+                if let Some(t) = meta.tier() {
+                    assert_eq!(t.as_str(), planned.tier.to_string(), "{name}");
+                }
+            }
+
+            // Objects: every artifact, SSE-KMS with the app's key, the manifest's hashes.
+            let hashes = manifest_hashes(&artifacts);
+            assert_eq!(hashes.len() + 1, artifacts.len());
+            for a in &artifacts {
+                let key = format!("{}{}", p.prefix, a.path);
+                let head = clients
+                    .s3
+                    .head_object()
+                    .bucket(&p.bucket)
+                    .key(&key)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    head.server_side_encryption().map(|s| s.as_str()),
+                    Some("aws:kms"),
+                    "{key}"
+                );
+                assert_eq!(head.ssekms_key_id(), Some(p.kms_key_id.as_str()), "{key}");
+                let body = clients
+                    .s3
+                    .get_object()
+                    .bucket(&p.bucket)
+                    .key(&key)
+                    .send()
+                    .await
+                    .unwrap();
+                let bytes = body.body.collect().await.unwrap().into_bytes();
+                let sha = plan::sha256_hex(&bytes);
+                assert_eq!(
+                    head.metadata().and_then(|m| m.get("sha256")),
+                    Some(&sha),
+                    "{key}"
+                );
+                if a.path != MANIFEST_PATH {
+                    assert_eq!(
+                        hashes.get(&a.path),
+                        Some(&sha),
+                        "{key} differs from the manifest"
+                    );
+                }
+            }
+
+            // State machine: the generated definition, byte for byte.
+            let arn = execution_arn.replacen(":execution:", ":stateMachine:", 1);
+            let arn = arn.rsplit_once(':').unwrap().0.to_string();
+            let machine = clients
+                .sfn
+                .describe_state_machine()
+                .state_machine_arn(&arn)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(machine.name(), app.state_machine_name());
+            let asl = artifacts.iter().find(|a| a.path == ASL_PATH).unwrap();
+            assert_eq!(machine.definition(), asl.contents);
+            assert_eq!(machine.role_arn(), plan::default_role_arn(&app));
+
+            // Execution: expected name and the contract's input.
+            let exec = clients
+                .sfn
+                .describe_execution()
+                .execution_arn(&execution_arn)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(exec.name(), Some(p.execution_name.as_str()));
+            let input: ExecutionInput = serde_json::from_str(exec.input().unwrap()).unwrap();
+            assert_eq!(
+                input,
+                ExecutionInput {
+                    artifact_bucket: p.bucket.clone(),
+                    artifact_prefix: p.prefix.clone(),
+                    parameter_path: app.parameter_path(),
+                    content_hash: p.content_hash.clone(),
+                    version: app.version.clone(),
+                    runner_instance_id: RUNNER.into(),
+                }
+            );
+            let raw: serde_json::Value = serde_json::from_str(exec.input().unwrap()).unwrap();
+            let mut keys: Vec<&str> = raw
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            assert_eq!(
+                keys,
+                [
+                    "artifact_bucket",
+                    "artifact_prefix",
+                    "content_hash",
+                    "parameter_path",
+                    "runner_instance_id",
+                    "version"
+                ]
+            );
+        });
+    }
+}
+
+#[test]
+fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
+    let moto = Moto::start();
+    let app = sample::minimal();
+    let opts = moto.opts();
+    moto.prepare(&app, &opts);
+    let clients = moto.clients(&app.region);
+    let bucket = plan::default_bucket(&app);
+
+    let (first, _) = run(&app, &built(&app), &opts);
+    assert!(matches!(first.unwrap(), Outcome::Started { .. }));
+    let after_first = snapshot(&clients, &app, &bucket);
+    assert_eq!(after_first.executions.len(), 1);
+
+    let (second, lines) = run(&app, &built(&app), &opts);
+    let second = second.unwrap();
+    assert!(
+        matches!(second, Outcome::AlreadyDeployed { .. }),
+        "{second:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("already deployed")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        snapshot(&clients, &app, &bucket),
+        after_first,
+        "a repeated deploy changed something"
+    );
+
+    let mut changed = app.clone();
+    changed.pipeline.timeout_seconds = 3600;
+    let artifacts = built(&changed);
+    let (third, lines) = run(&changed, &artifacts, &opts);
+    assert!(
+        matches!(third.unwrap(), Outcome::Started { .. }),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("updated state machine")),
+        "{lines:?}"
+    );
+    let after_third = snapshot(&clients, &app, &bucket);
+    assert_eq!(after_third.executions.len(), 2);
+    assert_eq!(after_third.machines, after_first.machines);
+    rt().block_on(async {
+        let machines = clients.sfn.list_state_machines().send().await.unwrap();
+        let arn = machines.state_machines()[0].state_machine_arn();
+        let d = clients
+            .sfn
+            .describe_state_machine()
+            .state_machine_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            d.definition(),
+            artifacts
+                .iter()
+                .find(|a| a.path == ASL_PATH)
+                .unwrap()
+                .contents
+        );
+    });
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let moto = Moto::start();
+    let app = sample::shop_prod();
+    let opts = moto.opts();
+    moto.prepare(&app, &opts);
+    let clients = moto.clients(&app.region);
+    let bucket = plan::default_bucket(&app);
+    let before = snapshot(&clients, &app, &bucket);
+    assert!(
+        before.parameters.is_empty() && before.objects.is_empty() && before.machines.is_empty()
+    );
+
+    let dry = DeployOptions {
+        dry_run: true,
+        runner_instance_id: None,
+        ..opts.clone()
+    };
+    let (result, lines) = run(&app, &built(&app), &dry);
+    let p = plan::plan(&app, &built(&app), &dry).unwrap();
+    assert_eq!(
+        result.unwrap(),
+        Outcome::Planned {
+            execution_name: p.execution_name.clone()
+        }
+    );
+    assert_eq!(
+        snapshot(&clients, &app, &bucket),
+        before,
+        "--dry-run changed the emulator"
+    );
+    let text = lines.join("\n");
+    assert!(
+        text.contains(&format!(
+            "would write parameter {}config",
+            app.parameter_path()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("value redacted"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "would upload s3://{}/{}{}",
+            p.bucket, p.prefix, MANIFEST_PATH
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("would create state machine paas-shop-prod"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("would start execution {}", p.execution_name)),
+        "{text}"
+    );
+    assert!(!text.contains("\"image\""), "{text}");
+
+    // After a real deploy, a dry run of a changed spec plans an update.
+    run(&app, &built(&app), &opts).0.unwrap();
+    let mut changed = app.clone();
+    changed.pipeline.timeout_seconds += 1;
+    let before = snapshot(&clients, &app, &bucket);
+    let (result, lines) = run(&changed, &built(&changed), &dry);
+    assert!(matches!(result.unwrap(), Outcome::Planned { .. }));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "would update state machine paas-shop-prod"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        snapshot(&clients, &app, &bucket),
+        before,
+        "--dry-run changed the emulator"
+    );
+}
+
+#[test]
+fn a_failed_upload_starts_nothing() {
+    let moto = Moto::start();
+    let app = sample::minimal();
+    let opts = DeployOptions {
+        artifact_bucket: Some("paasc-no-such-bucket".into()),
+        ..moto.opts()
+    };
+    let (result, lines) = run(&app, &built(&app), &opts);
+    let err = result.unwrap_err();
+    assert!(
+        matches!(err, DeployError::BucketMissing { .. }),
+        "{err:?}\n{lines:?}"
+    );
+    assert!(err.to_string().contains("paasc-no-such-bucket"), "{err}");
+    let after = snapshot(&moto.clients(&app.region), &app, "paasc-no-such-bucket");
+    assert!(
+        after.machines.is_empty() && after.executions.is_empty(),
+        "{after:?}"
+    );
+    assert!(
+        after.parameters.is_empty(),
+        "parameters point at objects that were never uploaded: {after:?}"
+    );
+}
+
+#[test]
+fn oversized_parameter_is_refused_before_any_call() {
+    let app = {
+        let mut app = sample::minimal();
+        app.image
+            .attributes
+            .insert("blob".into(), serde_json::Value::String("x".repeat(9000)));
+        app
+    };
+    // An endpoint nothing listens on: the deploy must stop before calling it.
+    let opts = DeployOptions {
+        endpoint_url: Some(format!("http://127.0.0.1:{}", free_port())),
+        runner_instance_id: Some(RUNNER.into()),
+        ..DeployOptions::default()
+    };
+    test_env();
+    let (result, lines) = run(&app, &built(&app), &opts);
+    let err = result.unwrap_err();
+    assert!(
+        matches!(err, DeployError::ParameterTooLarge { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("/paas/minimal/default/config"),
+        "{err}"
+    );
+    assert!(lines.is_empty(), "{lines:?}");
+}
+
+#[test]
+fn wait_reports_each_stage_and_success() {
+    let moto = Moto::start();
+    let app = sample::minimal();
+    let opts = DeployOptions {
+        wait: true,
+        ..moto.opts()
+    };
+    moto.prepare(&app, &opts);
+    let artifacts = built_with_asl(&app, stages_asl(None));
+    let (result, lines) = run(&app, &artifacts, &opts);
+    let outcome = result.unwrap_or_else(|e| panic!("{e}\n{}", lines.join("\n")));
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Started {
+                succeeded: true,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    for stage in [
+        "PreProvision",
+        "Bakery",
+        "Provision",
+        "Validation",
+        "PostProvision",
+    ] {
+        assert!(lines.contains(&format!("{stage}: entered")), "{lines:#?}");
+        assert!(lines.contains(&format!("{stage}: succeeded")), "{lines:#?}");
+    }
+    assert!(lines.last().unwrap().ends_with(": SUCCEEDED"), "{lines:#?}");
+}
+
+#[test]
+fn wait_reports_the_failing_stage() {
+    let moto = Moto::start();
+    let app = sample::minimal();
+    let opts = DeployOptions {
+        wait: true,
+        ..moto.opts()
+    };
+    moto.prepare(&app, &opts);
+    let artifacts = built_with_asl(&app, stages_asl(Some("Bakery")));
+    let (result, lines) = run(&app, &artifacts, &opts);
+    let err = result.unwrap_err();
+    let DeployError::ExecutionFailed {
+        ref status,
+        ref stage,
+        ref error,
+        ref cause,
+        ..
+    } = err
+    else {
+        panic!("{err:?}\n{lines:#?}")
+    };
+    assert_eq!(status, "FAILED");
+    assert_eq!(stage.as_deref(), Some("Bakery"));
+    assert_eq!(error, "Bakery.PackerFailed");
+    assert_eq!(cause, "packer build exited 1");
+    assert!(
+        lines.contains(&"PreProvision: succeeded".to_string()),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(&"Bakery: failed: Bakery.PackerFailed: packer build exited 1".to_string()),
+        "{lines:#?}"
+    );
+    assert!(err.to_string().contains("FAILED in stage Bakery"), "{err}");
+}
+
+// ---------------------------------------------------------------- a dead emulator
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn nothing_listening_is_unreachable_within_seconds() {
+    test_env();
+    let app = sample::minimal();
+    let opts = DeployOptions {
+        endpoint_url: Some(format!("http://127.0.0.1:{}", free_port())),
+        runner_instance_id: Some(RUNNER.into()),
+        ..DeployOptions::default()
+    };
+    let started = Instant::now();
+    let (result, _) = run(&app, &built(&app), &opts);
+    let err = result.unwrap_err();
+    assert!(
+        started.elapsed() < opts.timeouts.operation,
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, DeployError::Unreachable { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.starts_with("cannot reach http://127.0.0.1:"), "{text}");
+    assert!(!text.contains('\n'), "{text}");
+}
+
+#[test]
+fn a_silent_endpoint_times_out_within_the_configured_time() {
+    test_env();
+    // Accepts connections and never answers (bounded: the thread ends with the listener's deadline).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let mut held = Vec::new();
+        while Instant::now() < deadline {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    let app = sample::minimal();
+    // The default time-outs: the point is that they exist (the SDK's own would wait forever).
+    let opts = DeployOptions {
+        endpoint_url: Some(format!("http://127.0.0.1:{port}")),
+        runner_instance_id: Some(RUNNER.into()),
+        ..DeployOptions::default()
+    };
+    let started = Instant::now();
+    let (result, _) = run(&app, &built(&app), &opts);
+    let elapsed = started.elapsed();
+    let err = result.unwrap_err();
+    assert!(
+        elapsed <= opts.timeouts.operation + Duration::from_secs(3),
+        "took {elapsed:?}"
+    );
+    assert!(matches!(err, DeployError::TimedOut { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("did not answer states:ListStateMachines within 30s"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_credentials_is_one_clear_message() {
+    use aws_credential_types::provider::{error::CredentialsError, future, ProvideCredentials};
+    #[derive(Debug)]
+    struct Nothing;
+    impl ProvideCredentials for Nothing {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            future::ProvideCredentials::ready(Err(CredentialsError::not_loaded(
+                "no providers in chain provided credentials",
+            )))
+        }
+    }
+    test_env();
+    let app = sample::minimal();
+    let opts = DeployOptions {
+        endpoint_url: Some(format!("http://127.0.0.1:{}", free_port())),
+        runner_instance_id: Some(RUNNER.into()),
+        ..DeployOptions::default()
+    };
+    let config = rt().block_on(
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .endpoint_url(opts.endpoint_url.clone().unwrap())
+            .credentials_provider(Nothing)
+            .load(),
+    );
+    let clients = Clients {
+        ssm: aws_sdk_ssm::Client::new(&config),
+        s3: aws_sdk_s3::Client::new(&config),
+        sfn: aws_sdk_sfn::Client::new(&config),
+        endpoint: opts.endpoint_url.clone().unwrap(),
+        timeouts: Timeouts::default(),
+    };
+    let err = deploy_with(&clients, &app, &built(&app), &opts, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, DeployError::NoCredentials { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("no AWS credentials"), "{err}");
+}
+
+// ---------------------------------------------------------------- typed errors, in-process
+
+mod mocked {
+    use super::*;
+    use aws_smithy_mocks::{
+        create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode,
+    };
+
+    const SM_ARN: &str = "arn:aws:states:eu-west-1:111122223333:stateMachine:paas-minimal-default";
+
+    fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+        rules.iter().fold(
+            MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
+            |i, r| i.with_rule(r),
+        )
+    }
+
+    fn retry() -> aws_config::retry::RetryConfig {
+        aws_config::retry::RetryConfig::standard()
+            .with_max_attempts(3)
+            .with_initial_backoff(Duration::from_millis(5))
+    }
+
+    /// Clients whose every call is answered by `rules` (in any order).
+    fn clients(ssm: &[&Rule], s3: &[&Rule], sfn: &[&Rule]) -> Clients {
+        let creds =
+            aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "test");
+        let region = aws_config::Region::new("eu-west-1");
+        let latest = aws_config::BehaviorVersion::latest();
+        Clients {
+            ssm: aws_sdk_ssm::Client::from_conf(
+                aws_sdk_ssm::Config::builder()
+                    .behavior_version(latest)
+                    .region(region.clone())
+                    .credentials_provider(creds.clone())
+                    .http_client(create_mock_http_client())
+                    .retry_config(retry())
+                    .interceptor(interceptor(ssm))
+                    .build(),
+            ),
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::Config::builder()
+                    .behavior_version(latest)
+                    .region(region.clone())
+                    .credentials_provider(creds.clone())
+                    .http_client(create_mock_http_client())
+                    .retry_config(retry())
+                    .interceptor(interceptor(s3))
+                    .build(),
+            ),
+            sfn: aws_sdk_sfn::Client::from_conf(
+                aws_sdk_sfn::Config::builder()
+                    .behavior_version(latest)
+                    .region(region)
+                    .credentials_provider(creds)
+                    .http_client(create_mock_http_client())
+                    .retry_config(retry())
+                    .interceptor(interceptor(sfn))
+                    .build(),
+            ),
+            endpoint: "mock".into(),
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    fn json_error(code: &str, message: &str) -> Option<String> {
+        Some(serde_json::json!({"__type": code, "message": message}).to_string())
+    }
+
+    fn opts() -> DeployOptions {
+        DeployOptions {
+            runner_instance_id: Some(RUNNER.into()),
+            ..DeployOptions::default()
+        }
+    }
+
+    fn no_machines() -> Rule {
+        mock!(aws_sdk_sfn::Client::list_state_machines).then_output(|| {
+            aws_sdk_sfn::operation::list_state_machines::ListStateMachinesOutput::builder()
+                .set_state_machines(Some(Vec::new()))
+                .build()
+                .unwrap()
+        })
+    }
+
+    fn param_ok() -> Rule {
+        mock!(aws_sdk_ssm::Client::put_parameter).then_output(|| {
+            aws_sdk_ssm::operation::put_parameter::PutParameterOutput::builder()
+                .version(1)
+                .build()
+        })
+    }
+
+    fn object_ok() -> Rule {
+        mock!(aws_sdk_s3::Client::put_object)
+            .then_output(|| aws_sdk_s3::operation::put_object::PutObjectOutput::builder().build())
+    }
+
+    fn create_ok() -> Rule {
+        mock!(aws_sdk_sfn::Client::create_state_machine).then_output(|| {
+            aws_sdk_sfn::operation::create_state_machine::CreateStateMachineOutput::builder()
+                .state_machine_arn(SM_ARN)
+                .creation_date(aws_sdk_sfn::primitives::DateTime::from_secs(0))
+                .build()
+                .unwrap()
+        })
+    }
+
+    fn start_never() -> Rule {
+        mock!(aws_sdk_sfn::Client::start_execution).then_output(|| {
+            aws_sdk_sfn::operation::start_execution::StartExecutionOutput::builder()
+                .execution_arn("arn:x")
+                .start_date(aws_sdk_sfn::primitives::DateTime::from_secs(0))
+                .build()
+                .unwrap()
+        })
+    }
+
+    fn deploy_minimal(c: &Clients) -> Result<Outcome, DeployError> {
+        test_env();
+        let app = sample::minimal();
+        deploy_with(c, &app, &built(&app), &opts(), &mut |_| {})
+    }
+
+    #[test]
+    fn throttling_after_the_retries() {
+        let throttled = mock!(aws_sdk_sfn::Client::start_execution)
+            .sequence()
+            .http_status(400, json_error("ThrottlingException", "Rate exceeded"))
+            .times(3)
+            .build();
+        let (list, p, o, c) = (no_machines(), param_ok(), object_ok(), create_ok());
+        let err = deploy_minimal(&clients(&[&p], &[&o], &[&list, &c, &throttled])).unwrap_err();
+        assert_eq!(throttled.num_calls(), 3, "the SDK's retries were not used");
+        assert_eq!(
+            err,
+            DeployError::Throttled {
+                operation: "states:StartExecution".into(),
+                attempts: 3
+            }
+        );
+        assert!(
+            err.to_string().contains("throttled states:StartExecution"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn access_denied_names_the_operation_and_the_policy() {
+        let denied = mock!(aws_sdk_ssm::Client::put_parameter)
+            .sequence()
+            .http_status(
+                400,
+                json_error(
+                    "AccessDeniedException",
+                    "User: arn:aws:iam::1:user/x is not authorized to perform: ssm:PutParameter",
+                ),
+            )
+            .build();
+        let (list, start, o) = (no_machines(), start_never(), object_ok());
+        let err = deploy_minimal(&clients(&[&denied], &[&o], &[&list, &start])).unwrap_err();
+        assert!(
+            matches!(err, DeployError::AccessDenied { ref operation, .. } if operation == "ssm:PutParameter"),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("docs/deploy-iam-policy.json"),
+            "{err}"
+        );
+        assert_eq!(
+            start.num_calls(),
+            0,
+            "an execution started after a failed write"
+        );
+    }
+
+    #[test]
+    fn kms_key_missing_on_parameter_and_object() {
+        let bad_key = mock!(aws_sdk_ssm::Client::put_parameter)
+            .sequence()
+            .http_status(
+                400,
+                json_error("InvalidKeyId", "Invalid keyId alias/paas-minimal-default"),
+            )
+            .build();
+        let (list, start, o) = (no_machines(), start_never(), object_ok());
+        let err = deploy_minimal(&clients(&[&bad_key], &[&o], &[&list, &start])).unwrap_err();
+        assert!(
+            matches!(err, DeployError::KmsKey { ref key, .. } if key == "alias/paas-minimal-default"),
+            "{err:?}"
+        );
+
+        let s3_kms = mock!(aws_sdk_s3::Client::put_object)
+            .sequence()
+            .http_status(
+                400,
+                Some("<Error><Code>KMS.NotFoundException</Code><Message>Key 'alias/paas-minimal-default' does not exist</Message></Error>".into()),
+            )
+            .build();
+        let (list, start, p) = (no_machines(), start_never(), param_ok());
+        let err = deploy_minimal(&clients(&[&p], &[&s3_kms], &[&list, &start])).unwrap_err();
+        assert!(
+            matches!(err, DeployError::KmsKey { ref operation, .. } if operation == "s3:PutObject"),
+            "{err:?}"
+        );
+        assert_eq!(
+            start.num_calls(),
+            0,
+            "an execution started after a failed upload"
+        );
+        assert_eq!(
+            p.num_calls(),
+            0,
+            "parameters written before the uploads succeeded"
+        );
+    }
+
+    #[test]
+    fn invalid_definition_is_reported_with_the_service_message() {
+        let invalid = mock!(aws_sdk_sfn::Client::create_state_machine)
+            .sequence()
+            .http_status(
+                400,
+                json_error(
+                    "InvalidDefinition",
+                    "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET'",
+                ),
+            )
+            .build();
+        let (list, p, o, start) = (no_machines(), param_ok(), object_ok(), start_never());
+        let err = deploy_minimal(&clients(&[&p], &[&o], &[&list, &invalid, &start])).unwrap_err();
+        assert!(
+            matches!(err, DeployError::InvalidDefinition { .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("MISSING_TRANSITION_TARGET"),
+            "{err}"
+        );
+        assert_eq!(start.num_calls(), 0);
+    }
+
+    #[test]
+    fn rejected_credentials() {
+        let bad = mock!(aws_sdk_sfn::Client::list_state_machines)
+            .sequence()
+            .http_status(
+                400,
+                json_error(
+                    "UnrecognizedClientException",
+                    "The security token included in the request is invalid.",
+                ),
+            )
+            .build();
+        let err = deploy_minimal(&clients(&[], &[], &[&bad])).unwrap_err();
+        assert!(matches!(err, DeployError::BadCredentials { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn parameter_values_are_redacted_from_service_messages() {
+        let app = sample::minimal();
+        let config = serde_json::to_string(&app).unwrap();
+        let echo = format!(
+            "1 validation error detected: Value '{config}' at 'value' failed to satisfy constraint"
+        );
+        let invalid = mock!(aws_sdk_ssm::Client::put_parameter)
+            .sequence()
+            .http_status(400, json_error("ValidationException", &echo))
+            .build();
+        let (list, o) = (no_machines(), object_ok());
+        let err = deploy_minimal(&clients(&[&invalid], &[&o], &[&list])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            !text.contains(&config) && !text.contains("amazon-linux"),
+            "{text}"
+        );
+        assert!(text.contains("Value '<redacted>'"), "{text}");
+    }
+
+    #[test]
+    fn no_runner_instance_is_refused_before_any_write() {
+        let (list, p) = (no_machines(), param_ok());
+        test_env();
+        let app = sample::minimal();
+        let opts = DeployOptions::default();
+        let err = deploy_with(
+            &clients(&[&p], &[], &[&list]),
+            &app,
+            &built(&app),
+            &opts,
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert_eq!(err, DeployError::NoRunner);
+        assert_eq!(p.num_calls(), 0);
+    }
+}
+
+// ---------------------------------------------------------------- the documented policy
+
+#[test]
+fn the_iam_policy_grants_exactly_the_calls_deploy_makes() {
+    let policy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/deploy-iam-policy.json")).unwrap(),
+    )
+    .unwrap();
+    let mut granted = std::collections::BTreeSet::new();
+    for statement in policy["Statement"].as_array().unwrap() {
+        assert_eq!(statement["Effect"], "Allow");
+        match &statement["Action"] {
+            serde_json::Value::String(a) => {
+                granted.insert(a.clone());
+            }
+            serde_json::Value::Array(list) => {
+                granted.extend(list.iter().map(|a| a.as_str().unwrap().to_string()))
+            }
+            other => panic!("bad Action {other}"),
+        }
+        assert!(
+            !statement["Action"].to_string().contains('*'),
+            "wildcard action in {statement}"
+        );
+    }
+    // Every AWS call in src/deploy names its IAM action for error messages.
+    let source = std::fs::read_to_string(root().join("src/deploy/aws.rs")).unwrap();
+    let mut called: std::collections::BTreeSet<String> = source
+        .split("self.ctx(\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
+    // What the calls need besides their own action.
+    called.extend(["kms:Encrypt", "kms:GenerateDataKey", "iam:PassRole"].map(String::from));
+    assert_eq!(granted, called);
+}
