@@ -13,7 +13,7 @@ export AWS_EC2_METADATA_DISABLED=true
 
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
+cargo test
 if grep -q '^deploy = ' Cargo.toml; then
   # The AWS SDK lives behind the `deploy` feature; its tests run against a
   # local moto server that the tests start on 127.0.0.1.
