@@ -8,8 +8,13 @@
 //!   supports SSE-S3 only, so this one bucket is SSE-S3; its policy admits
 //!   the regional ELB account (`aws_elb_service_account`), the ELB log
 //!   delivery service and S3 server access logging, TLS only.
-//! - the app's CloudWatch log group (KMS, retention) and the DynamoDB audit
-//!   table (hash key `execution_id` S, KMS CMK, point-in-time recovery).
+//! - the app's CloudWatch log group (KMS, retention).
+//!
+//! The DynamoDB audit table is not here: the state machine's PreProvision
+//! opens the audit record before this module is ever applied, so the
+//! pipeline creates the table itself (in the pipeline account, KMS CMK,
+//! point-in-time recovery, deletion protection) and this module only
+//! reports its name.
 
 use super::kms::{key_arn, policy_document, service_domain, Statement};
 use super::skips::{self, skip, Skip};
@@ -117,31 +122,6 @@ pub(crate) fn emit(app: &App) -> TfFile {
         ));
     }
 
-    blocks.push(
-        resource("aws_dynamodb_table", "audit")
-            .add_attribute(("name", s(app.audit_table())))
-            .add_attribute(("billing_mode", s("PAY_PER_REQUEST")))
-            .add_attribute(("hash_key", s("execution_id")))
-            .add_attribute(("deletion_protection_enabled", true))
-            .add_block(
-                block("attribute")
-                    .add_attribute(("name", s("execution_id")))
-                    .add_attribute(("type", s("S")))
-                    .build(),
-            )
-            .add_block(super::block1(
-                "point_in_time_recovery",
-                "enabled",
-                true.into(),
-            ))
-            .add_block(
-                block("server_side_encryption")
-                    .add_attribute(("enabled", true))
-                    .add_attribute(("kms_key_arn", key_arn()))
-                    .build(),
-            )
-            .build(),
-    );
     TfFile {
         name: "storage.tf",
         body: Body::builder().add_blocks(blocks).build(),

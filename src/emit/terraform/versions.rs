@@ -165,8 +165,8 @@ pub(crate) fn outputs(app: &App) -> TfFile {
         ),
         output(
             "audit_table",
-            "DynamoDB audit table (hash key execution_id)",
-            r("aws_dynamodb_table.audit.name"),
+            "DynamoDB audit table (created by the pipeline's PreProvision stage)",
+            s(app.audit_table()),
         ),
         output(
             "instance_role_arn",
