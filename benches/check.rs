@@ -61,6 +61,24 @@ fn main() {
             }
         });
     }
+    // Each emitter on its own, on the full-featured example's prod env.
+    let c = compile("shop.paas", &loader, &Envs::Named("prod".into()), &[], true);
+    if let Some(app) = c.apps.first() {
+        use paasc::emit::*;
+        let emitters: [(&str, fn(&paasc::model::App) -> Vec<Artifact>); 6] = [
+            ("packer", packer::emit),
+            ("chef", chef::emit),
+            ("terraform", terraform::emit),
+            ("inspec", inspec::emit),
+            ("ssm", ssm::emit),
+            ("stepfunctions", stepfunctions::emit),
+        ];
+        for (name, f) in emitters {
+            measure(&format!("emit {name} (shop prod)"), 300, || {
+                std::hint::black_box(f(app));
+            });
+        }
+    }
     // Linear cost: a spec padded to N times its size by comments.
     if let Ok(text) = std::fs::read_to_string("examples/shop.paas") {
         for factor in [1usize, 10, 100] {
