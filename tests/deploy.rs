@@ -773,6 +773,99 @@ fn wait_reports_the_failing_stage() {
     assert!(err.to_string().contains("FAILED in stage Bakery"), "{err}");
 }
 
+// ---------------------------------------------------------------- --wait on the generated pipeline
+
+/// The Step Functions emitter's own emulator harness: it creates what the
+/// generated pipeline's tasks touch (load balancer, target groups, listener,
+/// audit table, topic) and scripts what the runner "prints" per SSM document.
+#[path = "stepfunctions/moto.rs"]
+#[allow(dead_code)]
+mod pipeline_moto;
+
+#[test]
+fn wait_follows_the_generated_pipeline_to_success_and_to_a_failing_stage() {
+    test_env();
+    let app = pipeline_moto::executable(
+        paasc::compile_file(&root().join("examples/shop.paas"), Some("prod"), &[]).unwrap(),
+    );
+    let server = pipeline_moto::Server::start();
+    let env = pipeline_moto::Env::prepare(&server, &app);
+    let moto = Moto {
+        dir: tempfile::tempdir().unwrap(),
+        url: format!("http://127.0.0.1:{}", server.port),
+    };
+    let opts = DeployOptions {
+        wait: true,
+        poll_interval: Some(Duration::from_secs(1)),
+        max_wait: Some(Duration::from_secs(600)),
+        ..moto.opts()
+    };
+    moto.prepare(&app, &opts);
+
+    // The harness scripts the runner's answers when it runs an execution of
+    // its own; they stay in place for the deploy's execution that follows.
+    let warmup = env.run(&app, "warmup-success", pipeline_moto::Outcome::Success);
+    assert_eq!(warmup.status, "SUCCEEDED", "{}", warmup.history_text());
+    let (result, lines) = run(&app, &built(&app), &opts);
+    let outcome = result.unwrap_or_else(|e| panic!("{e}\n{}", lines.join("\n")));
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Started {
+                succeeded: true,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    for stage in [
+        "PreProvision",
+        "Bakery",
+        "Provision",
+        "Validation",
+        "PostProvision",
+    ] {
+        assert!(lines.contains(&format!("{stage}: entered")), "{lines:#?}");
+        assert!(lines.contains(&format!("{stage}: succeeded")), "{lines:#?}");
+    }
+    assert!(lines.last().unwrap().ends_with(": SUCCEEDED"), "{lines:#?}");
+
+    let warmup = env.run(
+        &app,
+        "warmup-bake-fails",
+        pipeline_moto::Outcome::FailAt("bake"),
+    );
+    assert_eq!(warmup.status, "FAILED", "{}", warmup.history_text());
+    let mut changed = app.clone();
+    changed.version = "1.4.1".into();
+    let (result, lines) = run(&changed, &built(&changed), &opts);
+    let err = result.unwrap_err();
+    let DeployError::ExecutionFailed {
+        ref status,
+        ref stage,
+        ref error,
+        ..
+    } = err
+    else {
+        panic!("{err:?}\n{lines:#?}")
+    };
+    assert_eq!(status, "FAILED", "{lines:#?}");
+    assert_eq!(stage.as_deref(), Some("Bakery"), "{lines:#?}");
+    assert!(!error.is_empty(), "{err}");
+    assert!(
+        lines.contains(&"PreProvision: succeeded".to_string()),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("Bakery: failed: ")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.starts_with("Provision: ")),
+        "{lines:#?}"
+    );
+}
+
 // ---------------------------------------------------------------- a dead emulator
 
 fn free_port() -> u16 {
