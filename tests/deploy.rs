@@ -147,7 +147,8 @@ fn rt() -> tokio::runtime::Runtime {
 
 /// A moto server on a free loopback port, stopped (by its PID) on drop.
 struct Moto {
-    dir: tempfile::TempDir,
+    /// None when the server belongs to another harness (which stops it).
+    dir: Option<tempfile::TempDir>,
     url: String,
 }
 
@@ -172,7 +173,7 @@ impl Moto {
         let port = std::fs::read_to_string(dir.path().join("moto.port")).unwrap();
         Moto {
             url: format!("http://127.0.0.1:{}", port.trim()),
-            dir,
+            dir: Some(dir),
         }
     }
 
@@ -244,10 +245,11 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
+        let Some(dir) = &self.dir else { return };
         let _ = Command::new("bash")
             .arg(root().join("scripts/moto-server.sh"))
             .arg("stop")
-            .arg(self.dir.path())
+            .arg(dir.path())
             .output();
     }
 }
@@ -791,7 +793,7 @@ fn wait_follows_the_generated_pipeline_to_success_and_to_a_failing_stage() {
     let server = pipeline_moto::Server::start();
     let env = pipeline_moto::Env::prepare(&server, &app);
     let moto = Moto {
-        dir: tempfile::tempdir().unwrap(),
+        dir: None,
         url: format!("http://127.0.0.1:{}", server.port),
     };
     let opts = DeployOptions {
@@ -1275,6 +1277,40 @@ mod mocked {
         .unwrap_err();
         assert_eq!(err, DeployError::NoRunner);
         assert_eq!(p.num_calls(), 0);
+    }
+}
+
+// ---------------------------------------------------------------- agreement with the emitters
+
+#[test]
+fn deploy_and_the_state_machine_use_the_same_kms_key_and_input() {
+    for app in models() {
+        let p = plan::plan(&app, &built(&app), &DeployOptions::default()).unwrap();
+        assert_eq!(
+            p.kms_key_id,
+            emit::stepfunctions::kms_key_id(&app),
+            "{}/{}",
+            app.name,
+            app.env
+        );
+        let asl = &built(&app)
+            .into_iter()
+            .find(|a| a.path == ASL_PATH)
+            .unwrap()
+            .contents;
+        // What only a deploy knows must come from the input, not from the model.
+        let mut keys = vec!["artifact_bucket", "artifact_prefix"];
+        if app.pipeline.workers == paasc::model::Workers::Ssm {
+            keys.push("runner_instance_id");
+        }
+        for key in keys {
+            assert!(
+                asl.contains(&format!("$.{key}")),
+                "{}/{}: the state machine never reads `{key}`",
+                app.name,
+                app.env
+            );
+        }
     }
 }
 
