@@ -65,7 +65,8 @@ fn main() {
     let c = compile("shop.paas", &loader, &Envs::Named("prod".into()), &[], true);
     if let Some(app) = c.apps.first() {
         use paasc::emit::*;
-        let emitters: [(&str, fn(&paasc::model::App) -> Vec<Artifact>); 6] = [
+        type Emitter = fn(&paasc::model::App) -> Vec<Artifact>;
+        let emitters: [(&str, Emitter); 6] = [
             ("packer", packer::emit),
             ("chef", chef::emit),
             ("terraform", terraform::emit),
