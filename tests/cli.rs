@@ -276,3 +276,39 @@ fn build_of_a_library_file_is_an_error() {
         Some(0)
     );
 }
+
+/// The binary is built without dev-dependencies, the tests with them:
+/// cargo feature unification must not change a single output byte (it did
+/// once, through serde_json's key order).
+#[test]
+fn the_binary_writes_exactly_what_the_library_emits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let st = paasc()
+        .args(["build", "examples/shop.paas", "--env", "prod", "-o"])
+        .arg(dir.path())
+        .status()
+        .expect("run");
+    assert!(st.success());
+    let c = paasc::compile(
+        "examples/shop.paas",
+        &paasc::resolve::FsLoader,
+        &paasc::Envs::Named("prod".into()),
+        &[],
+        true,
+    );
+    let artifacts = paasc::emit::build(&c.apps[0]);
+    let on_disk = tree(&dir.path().join("shop").join("prod"));
+    assert_eq!(on_disk.len(), artifacts.len());
+    for a in &artifacts {
+        let written = on_disk
+            .iter()
+            .find(|(p, _)| *p == a.path)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default();
+        assert!(
+            written == a.contents.as_bytes(),
+            "{} differs between the binary and the library",
+            a.path
+        );
+    }
+}
