@@ -222,9 +222,31 @@ impl Builder<'_> {
     fn attr(&mut self, p: Pair<Rule>) -> Option<Attr> {
         let span = self.span(&p);
         let mut inner = p.into_inner().filter(|q| q.as_rule() != Rule::eq);
-        let key = self.ident(&inner.next()?);
+        let first = inner.next()?;
+        let key = if first.as_rule() == Rule::string {
+            self.string_key(first)
+        } else {
+            self.ident(&first)
+        };
         let value = self.value(inner.next()?);
         Some(Attr { key, value, span })
+    }
+
+    /// A quoted key: its text, without interpolation.
+    fn string_key(&mut self, p: Pair<Rule>) -> Ident {
+        let span = self.span(&p);
+        let mut name = String::new();
+        for part in self.string_parts(p) {
+            match part {
+                StrPart::Text(t) => name.push_str(&t),
+                StrPart::Interp(i) => self.diags.push(
+                    Diagnostic::new(Code::Syntax, "keys cannot interpolate")
+                        .label(i.span, "`${...}` in a key")
+                        .help("write the key out in full"),
+                ),
+            }
+        }
+        Ident { name, span }
     }
 
     fn ident(&self, p: &Pair<Rule>) -> Ident {
