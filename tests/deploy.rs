@@ -1262,6 +1262,31 @@ mod mocked {
     }
 
     #[test]
+    fn a_parameter_once_advanced_stays_advanced() {
+        let refused = "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the \
+                       advanced-parameter tier to the standard-parameter tier.";
+        let put = mock!(aws_sdk_ssm::Client::put_parameter)
+            .sequence()
+            .http_status(400, json_error("ValidationException", refused))
+            .output(|| {
+                aws_sdk_ssm::operation::put_parameter::PutParameterOutput::builder()
+                    .version(2)
+                    .build()
+            })
+            .repeatedly()
+            .build();
+        let (list, o, c, start) = (no_machines(), object_ok(), create_ok(), start_never());
+        let outcome = deploy_minimal(&clients(&[&put], &[&o], &[&list, &c, &start])).unwrap();
+        assert!(matches!(outcome, Outcome::Started { .. }), "{outcome:?}");
+        assert_eq!(
+            put.num_calls(),
+            3,
+            "one refused Standard write, then config and artifacts"
+        );
+        assert_eq!(start.num_calls(), 1);
+    }
+
+    #[test]
     fn no_runner_instance_is_refused_before_any_write() {
         let (list, p) = (no_machines(), param_ok());
         test_env();

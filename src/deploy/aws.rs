@@ -227,7 +227,27 @@ impl<'a> Calls<'a> {
     }
 
     pub async fn put_parameter(&self, p: &ParameterPlan) -> Result<(), DeployError> {
-        let tier = match p.tier {
+        let first = self.put_parameter_tier(p, p.tier).await;
+        match first {
+            // Parameter Store never downgrades a parameter that was once
+            // Advanced; keeping it Advanced is the only way to overwrite it.
+            Err(e) if p.tier == Tier::Standard && is_downgrade_refusal(&e) => self
+                .put_parameter_tier(p, Tier::Advanced)
+                .await
+                .map_err(|e| classify(&self.ctx("ssm:PutParameter", Some(&p.value)), e)),
+            other => other.map_err(|e| classify(&self.ctx("ssm:PutParameter", Some(&p.value)), e)),
+        }
+    }
+
+    async fn put_parameter_tier(
+        &self,
+        p: &ParameterPlan,
+        tier: Tier,
+    ) -> Result<
+        (),
+        aws_sdk_ssm::error::SdkError<aws_sdk_ssm::operation::put_parameter::PutParameterError>,
+    > {
+        let tier = match tier {
             Tier::Standard => ParameterTier::Standard,
             Tier::Advanced => ParameterTier::Advanced,
         };
@@ -243,8 +263,7 @@ impl<'a> Calls<'a> {
             .description("written by paasc deploy")
             .send()
             .await
-            .map_err(|e| classify(&self.ctx("ssm:PutParameter", Some(&p.value)), e))?;
-        Ok(())
+            .map(|_| ())
     }
 
     pub async fn put_object(&self, o: &ObjectPlan) -> Result<(), DeployError> {
@@ -321,6 +340,20 @@ impl<'a> Calls<'a> {
             Err(e) => Err(classify(&self.ctx("states:StartExecution", None), e)),
         }
     }
+}
+
+/// Parameter Store's refusal to turn an Advanced parameter back into a
+/// Standard one (a `ValidationException` that says so).
+fn is_downgrade_refusal(
+    e: &aws_sdk_ssm::error::SdkError<aws_sdk_ssm::operation::put_parameter::PutParameterError>,
+) -> bool {
+    use aws_sdk_ssm::error::ProvideErrorMetadata;
+    e.as_service_error().is_some_and(|s| {
+        let message = s.message().unwrap_or_default().to_ascii_lowercase();
+        s.code() == Some("ValidationException")
+            && message.contains("advanced")
+            && message.contains("standard")
+    })
 }
 
 fn content_type(path: &str) -> &'static str {
