@@ -5,6 +5,8 @@
 
 mod build;
 mod check;
+#[cfg(feature = "deploy")]
+mod deploy;
 mod explain;
 mod output;
 
@@ -77,6 +79,9 @@ enum Command {
         #[arg(short = 'o', long = "out", default_value = "out")]
         out: std::path::PathBuf,
     },
+    /// Compile, upload the artifacts, and start the pipeline on AWS.
+    #[cfg(feature = "deploy")]
+    Deploy(deploy::DeployArgs),
     /// Explain a diagnostic code, e.g. `paasc explain E0313`.
     Explain {
         /// The code: `paas::E0313`, `E0313` or `e0313`; `--list` for all.
@@ -108,5 +113,7 @@ pub fn run() -> ExitCode {
             out,
         } => build::run(&spec, env.as_deref(), all_envs, &out),
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
+        #[cfg(feature = "deploy")]
+        Command::Deploy(args) => deploy::run(&args),
     }
 }
