@@ -403,6 +403,26 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
                 }
             }
 
+            // Command documents: registered under the names the state machine
+            // calls, with exactly the generated content.
+            for a in artifacts.iter().filter(|a| a.path.starts_with("ssm/")) {
+                let stage = a.path.trim_start_matches("ssm/").trim_end_matches(".json");
+                let name = app.ssm_document_name(stage);
+                let doc = clients
+                    .ssm
+                    .get_document()
+                    .name(&name)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+                assert_eq!(doc.content(), Some(a.contents.as_str()), "{name}");
+                assert_eq!(
+                    doc.document_type().map(|t| t.as_str()),
+                    Some("Command"),
+                    "{name}"
+                );
+            }
+
             // Objects: every artifact, SSE-KMS with the app's key, the manifest's hashes.
             let hashes = manifest_hashes(&artifacts);
             assert_eq!(hashes.len() + 1, artifacts.len());
@@ -1005,8 +1025,29 @@ mod mocked {
             .with_initial_backoff(Duration::from_millis(5))
     }
 
-    /// Clients whose every call is answered by `rules` (in any order).
+    /// The command documents do not exist yet and are created.
+    fn documents_missing() -> (Rule, Rule) {
+        let get = mock!(aws_sdk_ssm::Client::get_document)
+            .sequence()
+            .http_status(
+                400,
+                json_error("InvalidDocument", "The specified document does not exist."),
+            )
+            .repeatedly()
+            .build();
+        let create = mock!(aws_sdk_ssm::Client::create_document).then_output(|| {
+            aws_sdk_ssm::operation::create_document::CreateDocumentOutput::builder().build()
+        });
+        (get, create)
+    }
+
+    /// Clients whose every call is answered by `rules` (in any order); the
+    /// command documents are always answered as missing, then created.
     fn clients(ssm: &[&Rule], s3: &[&Rule], sfn: &[&Rule]) -> Clients {
+        let (get_doc, create_doc) = documents_missing();
+        let mut ssm: Vec<&Rule> = ssm.to_vec();
+        ssm.extend([&get_doc, &create_doc]);
+        let ssm = ssm.as_slice();
         let creds =
             aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "test");
         let region = aws_config::Region::new("eu-west-1");

@@ -17,7 +17,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
 use aws_sdk_sfn::types::{HistoryEvent, StateMachineType};
-use aws_sdk_ssm::types::{ParameterTier, ParameterType};
+use aws_sdk_ssm::types::{DocumentFormat, DocumentType, ParameterTier, ParameterType};
 
 /// The three service clients a deploy uses, and where they point.
 #[derive(Debug, Clone)]
@@ -284,6 +284,78 @@ impl<'a> Calls<'a> {
             .await
             .map_err(|e| classify(&self.ctx("s3:PutObject", None), e))?;
         Ok(())
+    }
+
+    /// What registering `content` as the command document `name` needs:
+    /// read only (for `--dry-run` and before writing).
+    pub async fn document_action(
+        &self,
+        name: &str,
+        content: &str,
+    ) -> Result<super::MachineAction, DeployError> {
+        match self.clients.ssm.get_document().name(name).send().await {
+            Ok(doc) if doc.content() == Some(content) => Ok(super::MachineAction::Unchanged),
+            Ok(_) => Ok(super::MachineAction::Update),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_invalid_document()) =>
+            {
+                Ok(super::MachineAction::Create)
+            }
+            Err(e) => Err(classify(&self.ctx("ssm:GetDocument", None), e)),
+        }
+    }
+
+    /// Registers an SSM command document the state machine runs: creates it,
+    /// or adds `content` as a new version and makes that the default.
+    pub async fn put_document(
+        &self,
+        name: &str,
+        content: &str,
+        action: super::MachineAction,
+    ) -> Result<(), DeployError> {
+        match action {
+            super::MachineAction::Unchanged => Ok(()),
+            super::MachineAction::Create => self
+                .clients
+                .ssm
+                .create_document()
+                .name(name)
+                .content(content)
+                .document_type(DocumentType::Command)
+                .document_format(DocumentFormat::Json)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(&self.ctx("ssm:CreateDocument", None), e)),
+            super::MachineAction::Update => {
+                let out = self
+                    .clients
+                    .ssm
+                    .update_document()
+                    .name(name)
+                    .content(content)
+                    .document_format(DocumentFormat::Json)
+                    .document_version("$LATEST")
+                    .send()
+                    .await
+                    .map_err(|e| classify(&self.ctx("ssm:UpdateDocument", None), e))?;
+                let version = out
+                    .document_description()
+                    .and_then(|d| d.document_version())
+                    .unwrap_or("$LATEST")
+                    .to_string();
+                self.clients
+                    .ssm
+                    .update_document_default_version()
+                    .name(name)
+                    .document_version(version)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(&self.ctx("ssm:UpdateDocumentDefaultVersion", None), e))
+            }
+        }
     }
 
     pub async fn create_state_machine(&self) -> Result<String, DeployError> {

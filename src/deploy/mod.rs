@@ -12,7 +12,9 @@
 //! 3. writes the `config` and `artifacts` SecureString parameters under
 //!    `app.parameter_path()` with the app's KMS key (after the uploads: the
 //!    `artifacts` parameter must never point at objects that do not exist);
-//! 4. creates the state machine, or updates it when definition or role differ;
+//! 4. registers the SSM command documents the state machine runs (created,
+//!    or a new default version when the content changed), then creates the
+//!    state machine, or updates it when definition or role differ;
 //! 5. starts the execution; with `wait`, follows it stage by stage.
 //!
 //! Invariants: each step runs only when every earlier one succeeded, so no
@@ -126,6 +128,12 @@ pub enum Event {
         action: MachineAction,
         planned: bool,
     },
+    /// An SSM command document the state machine runs.
+    Document {
+        name: String,
+        action: MachineAction,
+        planned: bool,
+    },
     Execution {
         name: String,
         planned: bool,
@@ -171,6 +179,11 @@ impl fmt::Display for Event {
                 MachineAction::Create => write!(f, "{} state machine {name}", verb(*planned, "would create", "created")),
                 MachineAction::Update => write!(f, "{} state machine {name}", verb(*planned, "would update", "updated")),
                 MachineAction::Unchanged => write!(f, "state machine {name} is up to date"),
+            },
+            Event::Document { name, action, planned } => match action {
+                MachineAction::Create => write!(f, "{} SSM document {name}", verb(*planned, "would create", "created")),
+                MachineAction::Update => write!(f, "{} SSM document {name}", verb(*planned, "would update", "updated")),
+                MachineAction::Unchanged => write!(f, "SSM document {name} is up to date"),
             },
             Event::Execution { name, planned } => {
                 write!(f, "{} execution {name}", verb(*planned, "would start", "started"))
@@ -289,12 +302,21 @@ async fn run(
     }
 
     let planned = opts.dry_run;
+    let documents = documents(app, plan);
     if planned {
         for o in &plan.objects {
             out(object_event(plan, o, true));
         }
         for p in &plan.parameters {
             out(parameter_event(plan, p, true));
+        }
+        for (name, content) in &documents {
+            let action = calls.document_action(name, content).await?;
+            out(Event::Document {
+                name: name.clone(),
+                action,
+                planned,
+            });
         }
         out(Event::StateMachine {
             name: plan.state_machine_name.clone(),
@@ -322,6 +344,16 @@ async fn run(
     for p in &plan.parameters {
         calls.put_parameter(p).await?;
         out(parameter_event(plan, p, false));
+    }
+    // The documents the state machine's tasks run must exist before it starts.
+    for (name, content) in &documents {
+        let action = calls.document_action(name, content).await?;
+        calls.put_document(name, content, action).await?;
+        out(Event::Document {
+            name: name.clone(),
+            action,
+            planned,
+        });
     }
     let machine_arn = match (&existing, action) {
         (None, _) => calls.create_state_machine().await?,
@@ -371,6 +403,18 @@ async fn run(
         execution_arn,
         succeeded,
     })
+}
+
+/// The SSM command documents (`ssm/<stage>.json`) with the names the state
+/// machine calls them by.
+fn documents(app: &App, plan: &Plan) -> Vec<(String, String)> {
+    plan.objects
+        .iter()
+        .filter_map(|o| {
+            let stage = o.path.strip_prefix("ssm/")?.strip_suffix(".json")?;
+            Some((app.ssm_document_name(stage), o.body.clone()))
+        })
+        .collect()
 }
 
 fn parameter_event(plan: &Plan, p: &plan::ParameterPlan, planned: bool) -> Event {
