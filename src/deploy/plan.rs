@@ -13,7 +13,7 @@
 use super::error::DeployError;
 use super::DeployOptions;
 use crate::emit::Artifact;
-use crate::model::{App, Kms};
+use crate::model::App;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -157,20 +157,7 @@ pub fn default_bucket(app: &App) -> String {
     format!("paas-artifacts-{}-{}", app.pipeline.account, app.region)
 }
 
-/// AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`, ...), for ARNs.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else {
-        "aws"
-    }
-}
+pub use crate::model::partition;
 
 /// Default role of the state machine: `paas-pipeline` in the pipeline account.
 pub fn default_role_arn(app: &App) -> String {
@@ -183,31 +170,14 @@ pub fn default_role_arn(app: &App) -> String {
 
 /// Alias of the key the Terraform module creates when the spec names none.
 pub fn managed_key_alias(app: &App) -> String {
-    format!("alias/paas-{}-{}", app.name, app.env)
+    crate::emit::terraform::managed_kms_alias(app)
 }
 
-/// The KMS key id given to SSM and S3. An alias is resolved in the caller's
-/// account, so when the pipeline runs in another account than the app's (who
-/// owns the key) the alias is given as an ARN in the app's account. Must
-/// agree with `emit::stepfunctions::kms_key_id` (the state machine encrypts
-/// its own parameter with the same key).
+/// The KMS key id given to SSM and S3: the one the state machine uses for
+/// its own parameter (an alias becomes an alias ARN in the app's account
+/// when the pipeline runs elsewhere), so both always agree.
 pub fn kms_key_id(app: &App) -> String {
-    let alias = match &app.kms {
-        Kms::KeyArn(arn) => return arn.clone(),
-        Kms::Alias(alias) => alias.clone(),
-        Kms::Managed => managed_key_alias(app),
-    };
-    if app.bakes_elsewhere() {
-        format!(
-            "arn:{}:kms:{}:{}:{}",
-            partition(&app.region),
-            app.region,
-            app.account,
-            alias
-        )
-    } else {
-        alias
-    }
+    crate::emit::stepfunctions::kms_key_id(app)
 }
 
 /// `<app>-<env>-<version>-<first 12 hex of hash>`, shortened (never the hash)

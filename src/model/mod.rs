@@ -273,8 +273,28 @@ pub enum Workers {
     Activity,
 }
 
+/// The AWS partition of a region code (`aws`, `aws-cn`, `aws-us-gov`, ...),
+/// for building ARNs.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
 /// Names derived from the spec, shared by every emitter so they agree.
 impl App {
+    /// The AWS partition of the app's region.
+    pub fn partition(&self) -> &'static str {
+        partition(&self.region)
+    }
     /// `<app>-<env>`: prefix for AWS resource names.
     pub fn prefix(&self) -> String {
         format!("{}-{}", self.name, self.env)

@@ -8,20 +8,7 @@ use crate::model::{App, Kms};
 /// machine: `paasc deploy` writes its own names beside it, never this one.
 pub const EXECUTION_PARAMETER: &str = "execution";
 
-/// AWS partition of a region code.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else {
-        "aws"
-    }
-}
+pub use crate::model::partition;
 
 /// The KMS key id the pipeline account uses for the app's parameter and
 /// audit table. Aliases are account-local, so when the pipeline runs in

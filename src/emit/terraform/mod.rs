@@ -181,13 +181,7 @@ pub(crate) fn block1(ident: &str, key: &str, value: Expression) -> Block {
 /// The AWS partition of a region (ARNs are built without data sources so the
 /// module stays readable and plan-time cheap).
 pub(crate) fn partition(app: &App) -> &'static str {
-    if app.region.starts_with("cn-") {
-        "aws-cn"
-    } else if app.region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
+    app.partition()
 }
 
 /// `base` when it fits in `max` characters; otherwise a prefix of it, `-`
