@@ -106,6 +106,8 @@ pub fn lower_app(
     let arn_cx = ArnCx {
         region: region.clone(),
         accounts: account.iter().cloned().collect(),
+        env: env.to_string(),
+        account_span: node.attr("account").map(|a| a.value.span),
     };
 
     let team = node
@@ -287,6 +289,10 @@ struct ArnCx {
     region: Option<String>,
     /// Accounts an ARN may name (app account, and the pipeline's where relevant).
     accounts: Vec<String>,
+    /// The env being lowered, and where the app's account is set (it may be
+    /// an overlay's), so a mismatch can say which env and point there.
+    env: String,
+    account_span: Option<Span>,
 }
 
 /// Checks an ARN's service, resource shape, region and account.
@@ -326,9 +332,15 @@ fn arn(
     }
     if !acx.accounts.is_empty() && !acx.accounts.iter().any(|x| x == a.account) {
         cx.push(
-            Diagnostic::new(Code::ArnAccount, format!("{what} belongs to account `{}`, the app to `{}`", a.account, acx.accounts.join("`/`")))
-                .label(val.span, format!("account `{}`", a.account))
-                .help("use a resource of the app's account; an env overlay that changes `account` must override this too"),
+            {
+                let whose = if acx.env == super::DEFAULT_ENV { "the app".to_string() } else { format!("the app in env `{}`", acx.env) };
+                let mut d = Diagnostic::new(Code::ArnAccount, format!("{what} belongs to account `{}`, {whose} to `{}`", a.account, acx.accounts.join("`/`")))
+                    .label(val.span, format!("account `{}`", a.account));
+                if let Some(span) = acx.account_span {
+                    d = d.label(span, format!("{whose} runs in this account"));
+                }
+                d.help("use a resource of the app's account; an env overlay that changes `account` must override this too")
+            },
         );
         ok = false;
     }
@@ -1424,6 +1436,8 @@ fn pipeline(cx: &mut Cx, b: Option<&NBlock>, app_account: &str, acx: &ArnCx) -> 
     let mut nacx = ArnCx {
         region: acx.region.clone(),
         accounts: acx.accounts.clone(),
+        env: acx.env.clone(),
+        account_span: acx.account_span,
     };
     if let Some(a) = &account {
         if !nacx.accounts.contains(a) {
