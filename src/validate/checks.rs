@@ -356,30 +356,7 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                 return None;
             };
             let command = cx.string(cv)?;
-            if word(a.get(1)) != Some("exits") {
-                cx.push(bad(
-                    c,
-                    a.get(1).map(|v| v.span).unwrap_or(end),
-                    "expected `exits`",
-                    usage,
-                ));
-                return None;
-            }
-            let Some(code) = a.get(2).and_then(|v| {
-                if let ValueKind::Int(n) = v.kind {
-                    Some((n, v.span))
-                } else {
-                    None
-                }
-            }) else {
-                cx.push(bad(
-                    c,
-                    a.get(2).map(|v| v.span).unwrap_or(end),
-                    "expected an exit code",
-                    usage,
-                ));
-                return None;
-            };
+            let code = keyword_then_int(cx, c, "exits", "an exit code", usage)?;
             if !(0..=255).contains(&code.0) {
                 cx.push(
                     Diagnostic::new(Code::Range, format!("exit code `{}` out of range", code.0))
@@ -417,30 +394,7 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                 );
                 return None;
             }
-            if word(a.get(1)) != Some("returns") {
-                cx.push(bad(
-                    c,
-                    a.get(1).map(|v| v.span).unwrap_or(end),
-                    "expected `returns`",
-                    usage,
-                ));
-                return None;
-            }
-            let Some(code) = a.get(2).and_then(|v| {
-                if let ValueKind::Int(n) = v.kind {
-                    Some((n, v.span))
-                } else {
-                    None
-                }
-            }) else {
-                cx.push(bad(
-                    c,
-                    a.get(2).map(|v| v.span).unwrap_or(end),
-                    "expected an HTTP status",
-                    usage,
-                ));
-                return None;
-            };
+            let code = keyword_then_int(cx, c, "returns", "an HTTP status", usage)?;
             if !(100..=599).contains(&code.0) {
                 cx.push(
                     Diagnostic::new(
@@ -475,6 +429,41 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                     .label(c.kind.span, "not a check")
                     .help(help),
             );
+            None
+        }
+    }
+}
+
+/// `... KEYWORD N` at argument positions 1 and 2 (`exits 0`, `returns 200`).
+fn keyword_then_int(
+    cx: &mut Cx,
+    c: &CheckLine,
+    keyword: &str,
+    what: &str,
+    usage: &str,
+) -> Option<(i64, crate::source::Span)> {
+    let a = &c.args;
+    if word(a.get(1)) != Some(keyword) {
+        cx.push(bad(
+            c,
+            a.get(1).map(|v| v.span).unwrap_or(c.span),
+            &format!("expected `{keyword}`"),
+            usage,
+        ));
+        return None;
+    }
+    match a.get(2) {
+        Some(Value {
+            kind: ValueKind::Int(n),
+            span,
+        }) => Some((*n, *span)),
+        other => {
+            cx.push(bad(
+                c,
+                other.map(|v| v.span).unwrap_or(c.span),
+                &format!("expected {what}"),
+                usage,
+            ));
             None
         }
     }
