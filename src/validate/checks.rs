@@ -242,27 +242,13 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
         }
         "file" => {
             let usage = "file \"/path\" exists|absent [mode \"0644\"] [owner NAME]";
-            let Some(pv) = a.first().filter(|v| matches!(v.kind, ValueKind::Str(_))) else {
-                cx.push(bad(
-                    c,
-                    a.first().map(|v| v.span).unwrap_or(end),
-                    "expected a quoted path",
-                    usage,
-                ));
-                return None;
-            };
-            let path = cx.string(pv)?;
-            if !is_path(&path) {
-                cx.push(
-                    Diagnostic::new(
-                        Code::Path,
-                        format!("`{}` is not an absolute path", path.escape_debug()),
-                    )
-                    .label(pv.span, "must start with `/` and contain no spaces")
-                    .help("write the full path, e.g. `\"/etc/app.conf\"`"),
-                );
-                return None;
-            }
+            let path = quoted_path(
+                cx,
+                c,
+                usage,
+                "must start with `/` and contain no spaces",
+                "write the full path, e.g. `\"/etc/app.conf\"`",
+            )?;
             let state = match word(a.get(1)) {
                 Some("exists") => FileState::Exists,
                 Some("absent") => FileState::Absent,
@@ -373,27 +359,13 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
         }
         "http" => {
             let usage = "http \"/path\" returns N";
-            let Some(pv) = a.first().filter(|v| matches!(v.kind, ValueKind::Str(_))) else {
-                cx.push(bad(
-                    c,
-                    a.first().map(|v| v.span).unwrap_or(end),
-                    "expected a quoted path",
-                    usage,
-                ));
-                return None;
-            };
-            let path = cx.string(pv)?;
-            if !is_path(&path) {
-                cx.push(
-                    Diagnostic::new(
-                        Code::Path,
-                        format!("`{}` is not an absolute path", path.escape_debug()),
-                    )
-                    .label(pv.span, "must start with `/`")
-                    .help("write the request path, e.g. `\"/healthz\"`"),
-                );
-                return None;
-            }
+            let path = quoted_path(
+                cx,
+                c,
+                usage,
+                "must start with `/`",
+                "write the request path, e.g. `\"/healthz\"`",
+            )?;
             let code = keyword_then_int(cx, c, "returns", "an HTTP status", usage)?;
             if !(100..=599).contains(&code.0) {
                 cx.push(
@@ -432,6 +404,36 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
             None
         }
     }
+}
+
+/// The first argument as an absolute path in quotes (`file`, `http`).
+fn quoted_path(cx: &mut Cx, c: &CheckLine, usage: &str, label: &str, help: &str) -> Option<String> {
+    let Some(pv) = c
+        .args
+        .first()
+        .filter(|v| matches!(v.kind, ValueKind::Str(_)))
+    else {
+        cx.push(bad(
+            c,
+            c.args.first().map(|v| v.span).unwrap_or(c.span),
+            "expected a quoted path",
+            usage,
+        ));
+        return None;
+    };
+    let path = cx.string(pv)?;
+    if !is_path(&path) {
+        cx.push(
+            Diagnostic::new(
+                Code::Path,
+                format!("`{}` is not an absolute path", path.escape_debug()),
+            )
+            .label(pv.span, label)
+            .help(help),
+        );
+        return None;
+    }
+    Some(path)
 }
 
 /// `... KEYWORD N` at argument positions 1 and 2 (`exits 0`, `returns 200`).
