@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod model;
 pub mod resolve;
+pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod validate;
@@ -69,11 +70,13 @@ pub fn compile(
 ) -> Compilation {
     let mut diags = Diagnostics::default();
     let prog = resolve::load(root, loader, sets, &mut diags);
-    validate::program_warnings(&prog, &mut diags);
+    validate::program(&prog, &mut diags);
     let mut apps = Vec::new();
     match &prog.app {
         None => {
-            if require_app && !diags.has_errors() {
+            // A library file (only modules) is fine to check; a file that
+            // defines nothing at all is an error for check as for build.
+            if (require_app || !prog.defines_anything()) && !diags.has_errors() {
                 diags.push(
                     Diagnostic::new(Code::NoApp, format!("`{}` defines no app", prog.root_file_name))
                         .help("add `app NAME { region = \"...\" account = \"...\" service { port = 8080 } }`"),
@@ -81,10 +84,7 @@ pub fn compile(
             }
         }
         Some(app) => {
-            let declared: Vec<String> = validate::envs(app, &mut Diagnostics::default())
-                .iter()
-                .map(|(l, _)| l.name.clone())
-                .collect();
+            let declared = validate::env_names(app);
             let mut all: Vec<Option<String>> = vec![None];
             all.extend(declared.iter().cloned().map(Some));
             if let Envs::Named(n) = envs {

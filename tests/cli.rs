@@ -312,3 +312,74 @@ fn the_binary_writes_exactly_what_the_library_emits() {
         );
     }
 }
+
+/// `check` and `build` agree on an empty file (both refuse it, E0109); a
+/// file of modules only is fine to check and refused by build.
+#[test]
+fn empty_and_library_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = write(dir.path(), "empty.paas", "# nothing here\n");
+    let library = write(
+        dir.path(),
+        "lib.paas",
+        "base corp {\n  owner = \"333344445555\"\n  filter = \"corp-*\"\n  user = \"ec2-user\"\n}\n",
+    );
+    let out = dir.path().join("out");
+    for args in [
+        vec!["check", empty.as_str()],
+        vec!["build", empty.as_str(), "-o", out.to_str().expect("utf-8")],
+    ] {
+        let o = paasc().args(&args).output().expect("run");
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("E0109"),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert_eq!(
+        paasc()
+            .args(["check", &library])
+            .status()
+            .expect("run")
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        paasc()
+            .args(["build", &library, "-o", out.to_str().expect("utf-8")])
+            .status()
+            .expect("run")
+            .code(),
+        Some(1)
+    );
+    assert!(!out.exists(), "a failed build wrote {}", out.display());
+}
+
+/// `env default` is refused, so `build --all-envs` never writes `default` twice.
+#[test]
+fn env_default_is_reserved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = write(
+        dir.path(),
+        "d.paas",
+        &GOOD.replace(
+            "  }\n}",
+            "  }\n  env default { fleet { min = 5  max = 2 } }\n}",
+        ),
+    );
+    let out = dir.path().join("out");
+    let o = paasc()
+        .args([
+            "build",
+            &spec,
+            "--all-envs",
+            "-o",
+            out.to_str().expect("utf-8"),
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("E0211"));
+    assert!(!out.exists());
+}

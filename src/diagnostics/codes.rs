@@ -101,6 +101,8 @@ codes! {
         "App, env, base and controls names become parts of AWS resource names: they\nmust be lowercase letters, digits and `-` (`[a-z][a-z0-9-.]*`), at most 32\ncharacters.";
     Misplaced = "E0210", Error, "item not allowed here",
         "`use` and `param` lines belong at the top of a file; attributes and blocks\nother than `app`, `base` and `controls` belong inside `app`.";
+    ReservedEnv = "E0211", Error, "`default` used as an env name",
+        "`default` names the app without any overlay: what `paasc build` writes\nwithout `--env`, and the keys outside every `env` block. An `env default`\nblock would be silently shadowed by it, so the name is reserved.\n\n    env default { fleet { min = 2 } }   # reserved\n    env dev { fleet { min = 2 } }       # fixed";
     AccountId = "E0300", Error, "invalid account id",
         "AWS account ids are exactly 12 digits, written as a string: \"123456789012\".";
     Region = "E0301", Error, "unknown region",

@@ -60,6 +60,17 @@ pub struct Program {
     pub interpolated: std::collections::BTreeSet<String>,
 }
 
+impl Program {
+    /// Whether the user's files define anything: an app, or a module or
+    /// param of their own (a library file). An empty file does not.
+    pub fn defines_anything(&self) -> bool {
+        self.app.is_some()
+            || !self.params.is_empty()
+            || self.bases.values().any(|d| !d.stdlib)
+            || self.packs.values().any(|d| !d.stdlib)
+    }
+}
+
 /// Loads and collects. Always returns a program, however broken the input.
 pub fn load(
     root: &str,

@@ -7,57 +7,61 @@
 //! reported; a missing value falls back to its default so later checks
 //! still run.
 
-mod app;
+mod blocks;
 mod checks;
-mod tables;
+mod fields;
+mod structure;
+pub(crate) mod tables;
 mod tree;
 pub mod values;
 
 use crate::diagnostics::{suggest, Code, Diagnostic, Diagnostics};
 use crate::model::App;
-use crate::resolve::{duplicate, Program};
-use crate::syntax::ast::{Block, Ident, Item};
+use crate::resolve::Program;
+use crate::syntax::ast::{Block, Ident};
 use tree::Node;
 
-/// The env name used when no overlay is selected.
+/// The env name used when no overlay is selected; reserved as an env name.
 pub const DEFAULT_ENV: &str = "default";
 
-/// The `env NAME { ... }` overlays of an app, in source order (duplicates
-/// and nameless ones reported).
-pub fn envs<'a>(app: &'a Block, diags: &mut Diagnostics) -> Vec<(&'a Ident, &'a Block)> {
-    let mut out: Vec<(&Ident, &Block)> = Vec::new();
-    for item in &app.items {
-        let Item::Block(b) = item else { continue };
-        if b.name.name != "env" {
-            continue;
-        }
-        let Some(label) = &b.label else {
-            diags.push(
-                Diagnostic::new(Code::Misplaced, "`env` needs a name")
-                    .label(b.name.span, "write `env NAME { ... }`")
-                    .help("for example `env prod { fleet { min = 3 } }`"),
-            );
-            continue;
-        };
-        crate::resolve::check_name(label, "env", diags);
-        if let Some((prev, _)) = out.iter().find(|(l, _)| l.name == label.name) {
-            diags.push(duplicate("env", &label.name, prev.span, label.span));
-            continue;
-        }
-        for inner in &b.items {
-            if let Item::Block(nested) = inner {
-                if nested.name.name == "env" {
-                    diags.push(
-                        Diagnostic::new(Code::UnknownBlock, "env overlays cannot nest")
-                            .label(nested.name.span, "`env` inside `env`")
-                            .help("declare every env directly inside `app`"),
-                    );
-                }
-            }
-        }
-        out.push((label, b));
+/// What does not depend on the env, checked once per program: the shape of
+/// every block against the schema table (unknown keys and blocks, shapes,
+/// duplicates), the env overlays, unused params.
+pub fn program(prog: &Program, diags: &mut Diagnostics) {
+    structure::check(prog, diags);
+    program_warnings(prog, diags);
+    if prog.app.is_none() {
+        library(prog, diags);
     }
-    out
+}
+
+/// A file of modules only: the values of its `base` and `controls`
+/// definitions (with an app they are checked as the app lowers, in every
+/// env). Modules see the params; there is no app to give `${app}`,
+/// `${env}`, `${region}` or `${account}`.
+fn library(prog: &Program, diags: &mut Diagnostics) {
+    let mut cx = tree::Cx {
+        diags,
+        vars: Default::default(),
+    };
+    let params = blocks::params(&mut cx, prog);
+    cx.vars.extend(params);
+    for def in prog.bases.values().filter(|d| !d.stdlib) {
+        let _ = blocks::base_def(&mut cx, def);
+    }
+    for def in prog.packs.values().filter(|d| !d.stdlib) {
+        checks::pack_lines(&mut cx, &def.block);
+    }
+}
+
+/// The names of the app's env overlays, in source order (problems with
+/// them are reported by [`program`]).
+pub fn env_names(app: &Block) -> Vec<String> {
+    envs(app).iter().map(|(l, _)| l.name.clone()).collect()
+}
+
+fn envs(app: &Block) -> Vec<(&Ident, &Block)> {
+    structure::envs(app, &mut Diagnostics::default())
 }
 
 /// Lowers the app for one env (`None` = default). Returns the model only
@@ -65,14 +69,15 @@ pub fn envs<'a>(app: &'a Block, diags: &mut Diagnostics) -> Vec<(&'a Ident, &'a 
 pub fn lower(prog: &Program, env: Option<&str>, diags: &mut Diagnostics) -> Option<App> {
     let app = prog.app.as_ref()?;
     let mut local = Diagnostics::default();
-    let overlays = envs(app, &mut local);
-    let mut node = Node::build(&app.items, app.had_errors, &mut local);
+    let overlays = envs(app);
+    // Duplicates were reported by the structural pass: build silently.
+    let mut node = Node::build(&app.items, app.had_errors, &mut Diagnostics::default());
     let env_name = match env {
         None => DEFAULT_ENV.to_string(),
         Some(DEFAULT_ENV) => DEFAULT_ENV.to_string(),
         Some(name) => match overlays.iter().find(|(l, _)| l.name == name) {
             Some((_, b)) => {
-                let overlay = Node::build(&b.items, b.had_errors, &mut local);
+                let overlay = Node::build(&b.items, b.had_errors, &mut Diagnostics::default());
                 node.merge(&overlay);
                 name.to_string()
             }
@@ -97,7 +102,7 @@ pub fn lower(prog: &Program, env: Option<&str>, diags: &mut Diagnostics) -> Opti
         },
     };
     let env_list: Vec<String> = overlays.iter().map(|(l, _)| l.name.clone()).collect();
-    let model = app::lower_app(prog, app, &node, &env_name, env_list, &mut local);
+    let model = blocks::lower_app(prog, app, &node, &env_name, env_list, &mut local);
     let failed = local.has_errors();
     diags.extend(local);
     if failed {
@@ -108,7 +113,7 @@ pub fn lower(prog: &Program, env: Option<&str>, diags: &mut Diagnostics) -> Opti
 }
 
 /// Warnings about the program as a whole (not per env).
-pub fn program_warnings(prog: &Program, diags: &mut Diagnostics) {
+fn program_warnings(prog: &Program, diags: &mut Diagnostics) {
     for (name, p) in &prog.params {
         if !prog.interpolated.contains(name) {
             diags.push(
@@ -116,6 +121,64 @@ pub fn program_warnings(prog: &Program, diags: &mut Diagnostics) {
                     .label(p.name.span, "declared here")
                     .help(format!("use it as `${{{name}}}` in a string, or remove it")),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use crate::resolve::MemLoader;
+    use crate::schema::{self, Content};
+
+    /// A spec that writes every key of the table at least once.
+    const EVERY_KEY: &str = r#"
+param version = "1.0.0"
+base corp {
+  owner = "333344445555"  filter = "corp-*"  user = "ec2-user"  platform = "amazon"
+}
+app every {
+  team = "t"  version = "${version}"  region = "eu-west-1"  account = "111122223333"
+  kms = "alias/every"
+  tags { A = "b" }
+  image {
+    base = corp  instance = "t3.small"  volume = 30GiB  share = ["444455556666"]
+    chef = ["nginx"]
+    attributes { a.b = 1 }
+  }
+  service { port = 8080  health = "/h"  public = false
+    https = "arn:aws:acm:eu-west-1:111122223333:certificate/6a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d" }
+  network { vpc = "vpc-0aa11bb22cc33dd44"
+    subnets = ["subnet-0aa11bb22cc33dd44", "subnet-0aa11bb22cc33dd45"]  allow = ["10.0.0.0/8"] }
+  fleet { min = 1  max = 2  desired = 1  cpu = 50%  launch = template }
+  access { s3 = ["b-1"]  dynamodb = ["tab"]  sqs = ["q"]  secrets = ["/s"] }
+  verify { port 8080 listening }
+  logs { bucket = "every-logs"  retain = 30d }
+  release { strategy = blue-green  shift = [50%, 100%]  bake = 1m }
+  pipeline { workers = ssm  timeout = 1h  retry = 1  account = "111122223333"
+    notify = "arn:aws:sns:eu-west-1:111122223333:t" }
+}
+"#;
+
+    #[test]
+    fn every_key_of_the_table_is_read() {
+        let loader = MemLoader::default().with("every.paas", EVERY_KEY);
+        let c = crate::compile("every.paas", &loader, &crate::Envs::All, &[], true);
+        assert!(!c.has_errors(), "{:?}", c.diagnostics);
+        let read = super::fields::READ.with(|r| r.borrow().clone());
+        for def in schema::BLOCKS {
+            // `env` overlays are read through the app's keys.
+            if def.name == "env" || def.content != Content::Keys {
+                continue;
+            }
+            for key in def.keys {
+                assert!(
+                    read.contains(&(def.name, key.name)),
+                    "`{}.{}` is in the schema table but no reader reads it",
+                    def.name,
+                    key.name
+                );
+            }
         }
     }
 }
