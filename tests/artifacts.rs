@@ -2,12 +2,25 @@
 //! one snapshot per app/env and artifact kind (the top-level folder).
 //! The real-tool checks live in the per-kind test files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use paasc::resolve::FsLoader;
 use paasc::{compile, Envs};
 use std::collections::BTreeMap;
 
+#[path = "support/snapshots.rs"]
+mod snapshots;
+
+/// One report per example and env: every snapshot is compared, and every
+/// failing one named at the end.
 #[test]
 fn every_artifact_of_every_example_and_env() {
+    let mut apps = Vec::new();
     for path in [
         "examples/minimal.paas",
         "examples/shop.paas",
@@ -15,8 +28,13 @@ fn every_artifact_of_every_example_and_env() {
     ] {
         let c = compile(path, &FsLoader, &Envs::All, &[], true);
         assert!(!c.has_errors(), "{path} does not compile");
-        for app in &c.apps {
-            let artifacts = paasc::emit::build(app);
+        apps.extend(c.apps);
+    }
+    snapshots::each(
+        apps,
+        |app| format!("{}/{}", app.name, app.env),
+        |app| {
+            let artifacts = paasc::emit::build(app).unwrap();
             let mut kinds: BTreeMap<String, String> = BTreeMap::new();
             for a in &artifacts {
                 let kind = a
@@ -51,14 +69,14 @@ fn every_artifact_of_every_example_and_env() {
             for (kind, text) in kinds {
                 insta::assert_snapshot!(format!("{}-{}-{}", app.name, app.env, kind), text);
             }
-        }
-    }
+        },
+    );
 }
 
 #[test]
 fn artifacts_start_with_the_generated_header_where_comments_are_allowed() {
     let c = compile("examples/shop.paas", &FsLoader, &Envs::Default, &[], true);
-    for a in paasc::emit::build(&c.apps[0]) {
+    for a in paasc::emit::build(&c.apps[0]).unwrap() {
         let commented = a.path.ends_with(".hcl")
             || a.path.ends_with(".tf")
             || a.path.ends_with(".rb")

@@ -1,6 +1,13 @@
 //! The binary: exit codes, message formats, `explain`, and `build`'s
 //! atomic, deterministic output.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::Path;
 use std::process::Command;
 
@@ -296,7 +303,7 @@ fn the_binary_writes_exactly_what_the_library_emits() {
         &[],
         true,
     );
-    let artifacts = paasc::emit::build(&c.apps[0]);
+    let artifacts = paasc::emit::build(&c.apps[0]).unwrap();
     let on_disk = tree(&dir.path().join("shop").join("prod"));
     assert_eq!(on_disk.len(), artifacts.len());
     for a in &artifacts {

@@ -9,15 +9,23 @@
 //!
 //! Run: `cargo test --features deploy --test deploy`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![cfg(feature = "deploy")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use paasc::deploy::plan::{self, ArtifactsDocument, ASL_PATH, MANIFEST_PATH};
+use paasc::deploy::plan::{self, ArtifactsDocument};
 use paasc::deploy::{
     deploy, deploy_with, Clients, DeployError, DeployOptions, Event, ExecutionInput, Outcome,
     Timeouts,
 };
 use paasc::emit::{self, Artifact};
+use paasc::model::names::{
+    path::MANIFEST as MANIFEST_PATH, path::STATE_MACHINE as ASL_PATH, ToolStage,
+};
 use paasc::model::{sample, App};
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -106,16 +114,16 @@ fn stages_asl(fail: Option<&str>) -> String {
 
 /// What `paasc build` writes for `app`: every artifact plus `manifest.json`.
 fn built(app: &App) -> Vec<Artifact> {
-    emit::build(app)
+    emit::build(app).unwrap()
 }
 
 /// The build of `app` with its state machine replaced by `asl`.
 fn built_with_asl(app: &App, asl: String) -> Vec<Artifact> {
-    let mut artifacts = emit::emit_all(app);
+    let mut artifacts = emit::emit_all(app).unwrap();
     artifacts.retain(|a| a.path != ASL_PATH);
     artifacts.push(Artifact::new(ASL_PATH, asl));
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest = emit::manifest(app, &artifacts);
+    let manifest = emit::manifest(app, &artifacts).unwrap();
     artifacts.push(manifest);
     artifacts
 }
@@ -407,7 +415,7 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
             // calls, with exactly the generated content.
             for a in artifacts.iter().filter(|a| a.path.starts_with("ssm/")) {
                 let stage = a.path.trim_start_matches("ssm/").trim_end_matches(".json");
-                let name = app.ssm_document_name(stage);
+                let name = app.ssm_document_name(ToolStage::from_word(stage).unwrap());
                 let doc = clients
                     .ssm
                     .get_document()
@@ -479,7 +487,7 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
             assert_eq!(machine.name(), app.state_machine_name());
             let asl = artifacts.iter().find(|a| a.path == ASL_PATH).unwrap();
             assert_eq!(machine.definition(), asl.contents);
-            assert_eq!(machine.role_arn(), plan::default_role_arn(&app));
+            assert_eq!(machine.role_arn(), app.pipeline_role_arn());
 
             // Execution: expected name and the contract's input.
             let exec = clients
@@ -532,7 +540,7 @@ fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
     let opts = moto.opts();
     moto.prepare(&app, &opts);
     let clients = moto.clients(&app.region);
-    let bucket = plan::default_bucket(&app);
+    let bucket = app.artifact_bucket();
 
     let (first, _) = run(&app, &built(&app), &opts);
     assert!(matches!(first.unwrap(), Outcome::Started { .. }));
@@ -598,7 +606,7 @@ fn dry_run_changes_nothing() {
     let opts = moto.opts();
     moto.prepare(&app, &opts);
     let clients = moto.clients(&app.region);
-    let bucket = plan::default_bucket(&app);
+    let bucket = app.artifact_bucket();
     let before = snapshot(&clients, &app, &bucket);
     assert!(
         before.parameters.is_empty() && before.objects.is_empty() && before.machines.is_empty()
@@ -1354,7 +1362,7 @@ fn deploy_and_the_state_machine_use_the_same_kms_key_and_input() {
         let p = plan::plan(&app, &built(&app), &DeployOptions::default()).unwrap();
         assert_eq!(
             p.kms_key_id,
-            emit::stepfunctions::kms_key_id(&app),
+            app.pipeline_kms_key_id(),
             "{}/{}",
             app.name,
             app.env

@@ -1,5 +1,12 @@
 //! `paasc deploy` through the binary: clear one-line errors and exit codes.
 //! (The deploy itself is tested against the moto server in tests/deploy.rs.)
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![cfg(feature = "deploy")]
 
 use std::net::TcpListener;

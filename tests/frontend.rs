@@ -2,6 +2,13 @@
 //! models resolve overlays and interpolation, and mangled input never
 //! panics and is never rejected without a diagnostic.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use paasc::diagnostics::{Code, Severity};
 use paasc::resolve::{FsLoader, MemLoader};
 use paasc::{compile, Envs};

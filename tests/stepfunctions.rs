@@ -2,12 +2,19 @@
 //! its facts read back, and executed in the moto emulator (see
 //! docs/artifacts/stepfunctions.md for what the executed runs do and do not
 //! exercise).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "stepfunctions/moto.rs"]
 mod moto;
 
-use paasc::emit::stepfunctions::{self, state};
+use paasc::emit::stepfunctions;
+use paasc::model::names::{state, ToolStage};
 use paasc::model::{sample, App, Kms, Strategy, Workers};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -58,7 +65,7 @@ fn models() -> Vec<(String, App)> {
 }
 
 fn definition(app: &App) -> Value {
-    let artifacts = stepfunctions::emit(app);
+    let artifacts = stepfunctions::emit(app).unwrap();
     assert_eq!(artifacts.len(), 1);
     assert_eq!(artifacts[0].path, "stepfunctions/pipeline.asl.json");
     serde_json::from_str(&artifacts[0].contents).unwrap()
@@ -67,7 +74,7 @@ fn definition(app: &App) -> Value {
 /// Writes the state machine of `app` as `paasc build` lays it out; returns OUTDIR.
 fn write_outdir(base: &Path, app: &App) -> PathBuf {
     let outdir = base.join(&app.name).join(&app.env);
-    for a in stepfunctions::emit(app) {
+    for a in stepfunctions::emit(app).unwrap() {
         let p = outdir.join(&a.path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, a.contents).unwrap();
@@ -252,7 +259,10 @@ fn shape_order_and_names_follow_the_model() {
             st["Resource"], "arn:aws:states:::aws-sdk:ssm:sendCommand",
             "{stage}"
         );
-        assert_eq!(st["Parameters"]["DocumentName"], app.ssm_document_name(doc));
+        assert_eq!(
+            st["Parameters"]["DocumentName"],
+            app.ssm_document_name(ToolStage::from_word(doc).unwrap())
+        );
         assert_eq!(
             st["Parameters"]["InstanceIds.$"],
             "States.Array($.runner_instance_id)"
@@ -456,8 +466,8 @@ fn workers_and_strategies() {
         }
         // Deterministic bytes.
         assert_eq!(
-            stepfunctions::emit(&app),
-            stepfunctions::emit(&app),
+            stepfunctions::emit(&app).unwrap(),
+            stepfunctions::emit(&app).unwrap(),
             "{label}"
         );
     }

@@ -6,7 +6,13 @@
 //! slow), and the HCL is parsed back with the `hcl` crate to assert the
 //! facts that matter: no ingress covering port 22, KMS on every storage
 //! resource, IMDSv2, and the spec's fleet sizes and CPU target.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use hcl::{Block, Body, Expression};
 use paasc::model::{sample, App, Kms, Launch, Strategy};
@@ -80,7 +86,7 @@ fn manifest_dir() -> PathBuf {
 /// Writes the module of `app` under `root/<app>/<env>/terraform/`, returns OUTDIR.
 fn write_module(root: &Path, app: &App) -> PathBuf {
     let outdir = root.join(&app.name).join(&app.env);
-    for artifact in paasc::emit::terraform::emit(app) {
+    for artifact in paasc::emit::terraform::emit(app).unwrap() {
         let path = outdir.join(&artifact.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &artifact.contents).unwrap();
@@ -166,7 +172,7 @@ fn the_script_rejects_bad_modules() {
 /// Every `resource` block of the module, parsed back: (type, name, block).
 fn resources(app: &App) -> Vec<(String, String, Block)> {
     let mut out = Vec::new();
-    for artifact in paasc::emit::terraform::emit(app) {
+    for artifact in paasc::emit::terraform::emit(app).unwrap() {
         let body: Body =
             hcl::from_str(&artifact.contents).unwrap_or_else(|e| panic!("{}: {e}", artifact.path));
         for block in body.into_blocks() {
@@ -409,7 +415,7 @@ mod random_text {
             app.tags = tags.clone();
             let tmp = tempfile::tempdir().unwrap();
             let outdir = write_module(tmp.path(), &app);
-            for artifact in paasc::emit::terraform::emit(&app) {
+            for artifact in paasc::emit::terraform::emit(&app).unwrap() {
                 let parsed: Result<Body, _> = hcl::from_str(&artifact.contents);
                 prop_assert!(parsed.is_ok(), "{}: {:?}", artifact.path, parsed.err());
             }

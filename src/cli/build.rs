@@ -4,7 +4,7 @@
 //! into place, so a failed build (spec errors, I/O errors, a crash) leaves
 //! the previous output exactly as it was.
 
-use super::output::{readable, report};
+use super::output::{internal, readable, report, INTERNAL_ERROR};
 use super::SpecArgs;
 use paasc::emit::Artifact;
 use paasc::resolve::FsLoader;
@@ -29,10 +29,21 @@ pub fn run(args: &SpecArgs, env: Option<&str>, all_envs: bool, out: &Path) -> Ex
     if report(&c, args) {
         return ExitCode::from(1);
     }
+    // Everything is emitted before anything is written: an internal error
+    // in any env leaves every output directory as it was.
+    let mut built = Vec::new();
     for app in &c.apps {
-        let artifacts = paasc::emit::build(app);
+        match paasc::emit::build(app) {
+            Ok(artifacts) => built.push((app, artifacts)),
+            Err(e) => {
+                internal(&e, &c, args);
+                return ExitCode::from(INTERNAL_ERROR);
+            }
+        }
+    }
+    for (app, artifacts) in &built {
         let dir = out.join(&app.name).join(&app.env);
-        match write_atomically(&dir, &artifacts) {
+        match write_atomically(&dir, artifacts) {
             Ok(()) => eprintln!("wrote {} ({} files)", dir.display(), artifacts.len()),
             Err(e) => {
                 eprintln!("error: cannot write `{}`: {e}", dir.display());

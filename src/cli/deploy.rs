@@ -5,7 +5,7 @@
 //! errors in the spec or a failed deploy (including a failed execution
 //! under `--wait`); 2 usage or I/O errors.
 
-use super::output::{readable, report};
+use super::output::{internal, readable, report, INTERNAL_ERROR};
 use super::SpecArgs;
 use paasc::deploy::{DeployOptions, Event, StagePhase};
 use paasc::resolve::FsLoader;
@@ -60,7 +60,13 @@ pub fn run(args: &DeployArgs) -> ExitCode {
     let Some(app) = c.apps.first() else {
         return ExitCode::from(1);
     };
-    let artifacts = paasc::emit::build(app);
+    let artifacts = match paasc::emit::build(app) {
+        Ok(a) => a,
+        Err(e) => {
+            internal(&e, &c, &args.spec);
+            return ExitCode::from(INTERNAL_ERROR);
+        }
+    };
     let endpoint_url = args.endpoint_url.clone().or_else(|| {
         std::env::var("AWS_ENDPOINT_URL")
             .ok()

@@ -1,7 +1,8 @@
 //! Command-line front end: argument parsing, file I/O, output, exit codes.
 //!
 //! Exit codes: 0 clean or warnings only; 1 errors in the spec (or warnings
-//! with `--deny-warnings`); 2 usage or I/O errors.
+//! with `--deny-warnings`); 2 usage or I/O errors; 3 an internal error (a
+//! bug in paasc).
 
 mod build;
 mod check;

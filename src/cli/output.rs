@@ -45,6 +45,25 @@ pub fn report(c: &Compilation, args: &SpecArgs) -> bool {
     errors > 0 || (args.deny_warnings && warnings > 0)
 }
 
+/// Prints an emitter's internal error (a paasc bug) in the chosen format;
+/// the caller exits with [`INTERNAL_ERROR`].
+pub fn internal(e: &paasc::emit::InternalError, c: &Compilation, args: &SpecArgs) {
+    let d = e.diagnostic();
+    match args.message_format {
+        MessageFormat::Json => println!("{}", json_line(&d, &c.sources)),
+        MessageFormat::Human => {
+            let style = Style {
+                color: false,
+                width: 100,
+            };
+            eprint!("{}", human(&d, &c.sources, style));
+        }
+    }
+}
+
+/// Exit code of an internal error (a bug in paasc, not in the spec).
+pub const INTERNAL_ERROR: u8 = 3;
+
 fn summary(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {

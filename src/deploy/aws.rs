@@ -444,12 +444,21 @@ fn hex_to_bytes(hex: &str) -> Vec<u8> {
     };
     hex.as_bytes()
         .chunks(2)
-        .map(|p| (digit(p[0]) << 4) | p.get(1).map_or(0, |&c| digit(c)))
+        .map(|p| {
+            let high = p.first().map_or(0, |&c| digit(c));
+            let low = p.get(1).map_or(0, |&c| digit(c));
+            (high << 4) | low
+        })
         .collect()
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
 

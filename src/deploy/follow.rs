@@ -14,14 +14,7 @@ use crate::model::App;
 use aws_sdk_sfn::types::{HistoryEvent, HistoryEventType};
 use std::time::{Duration, Instant};
 
-/// The five pipeline stages, in order.
-pub const STAGES: [&str; 5] = [
-    "PreProvision",
-    "Bakery",
-    "Provision",
-    "Validation",
-    "PostProvision",
-];
+use crate::model::names::state::STAGES;
 
 /// The stage a state belongs to by its name: `Bakery`, `Bakery.Wait`,
 /// `BakeryStart` and `Bakery: poll` all belong to `Bakery`.
@@ -184,7 +177,12 @@ pub(crate) async fn follow(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
     use aws_sdk_sfn::primitives::DateTime;

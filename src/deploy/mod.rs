@@ -412,6 +412,7 @@ fn documents(app: &App, plan: &Plan) -> Vec<(String, String)> {
         .iter()
         .filter_map(|o| {
             let stage = o.path.strip_prefix("ssm/")?.strip_suffix(".json")?;
+            let stage = crate::model::names::ToolStage::from_word(stage)?;
             Some((app.ssm_document_name(stage), o.body.clone()))
         })
         .collect()

@@ -13,16 +13,12 @@
 use super::error::DeployError;
 use super::DeployOptions;
 use crate::emit::Artifact;
+use crate::model::names::{parameter, path};
 use crate::model::App;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Path of the build manifest among the artifacts.
-pub const MANIFEST_PATH: &str = "manifest.json";
-/// Path of the generated state machine among the artifacts.
-pub const ASL_PATH: &str = "stepfunctions/pipeline.asl.json";
 /// Largest value of a standard-tier parameter, in bytes.
 pub const STANDARD_MAX_BYTES: usize = 4096;
 /// Largest value of an advanced-tier parameter, in bytes.
@@ -139,46 +135,7 @@ impl Plan {
     }
 }
 
-/// Lowercase hex sha256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
-    out
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// Default artifact bucket: `paas-artifacts-<pipeline account>-<region>`.
-pub fn default_bucket(app: &App) -> String {
-    format!("paas-artifacts-{}-{}", app.pipeline.account, app.region)
-}
-
-pub use crate::model::partition;
-
-/// Default role of the state machine: `paas-pipeline` in the pipeline account.
-pub fn default_role_arn(app: &App) -> String {
-    format!(
-        "arn:{}:iam::{}:role/paas-pipeline",
-        partition(&app.region),
-        app.pipeline.account
-    )
-}
-
-/// Alias of the key the Terraform module creates when the spec names none.
-pub fn managed_key_alias(app: &App) -> String {
-    crate::emit::terraform::managed_kms_alias(app)
-}
-
-/// The KMS key id given to SSM and S3: the one the state machine uses for
-/// its own parameter (an alias becomes an alias ARN in the app's account
-/// when the pipeline runs elsewhere), so both always agree.
-pub fn kms_key_id(app: &App) -> String {
-    crate::emit::stepfunctions::kms_key_id(app)
-}
+pub use crate::hash::sha256_hex;
 
 /// `<app>-<env>-<version>-<first 12 hex of hash>`, shortened (never the hash)
 /// to Step Functions' 80 characters; characters outside `[A-Za-z0-9_-]`
@@ -229,13 +186,13 @@ fn find<'a>(artifacts: &'a [Artifact], path: &str) -> Result<&'a Artifact, Deplo
 /// Computes the plan. Fails only on what no call to AWS could fix: a missing
 /// manifest or state machine, a parameter too large for Parameter Store.
 pub fn plan(app: &App, artifacts: &[Artifact], opts: &DeployOptions) -> Result<Plan, DeployError> {
-    let manifest = find(artifacts, MANIFEST_PATH)?;
-    let definition = find(artifacts, ASL_PATH)?.contents.clone();
+    let manifest = find(artifacts, path::MANIFEST)?;
+    let definition = find(artifacts, path::STATE_MACHINE)?.contents.clone();
     let content_hash = sha256_hex(manifest.contents.as_bytes());
     let bucket = opts
         .artifact_bucket
         .clone()
-        .unwrap_or_else(|| default_bucket(app));
+        .unwrap_or_else(|| app.artifact_bucket());
     let prefix = format!("{}/{}/{}/{}/", app.name, app.env, app.version, content_hash);
 
     let mut objects: Vec<ObjectPlan> = artifacts
@@ -261,8 +218,8 @@ pub fn plan(app: &App, artifacts: &[Artifact], opts: &DeployOptions) -> Result<P
     };
     let path = app.parameter_path();
     let parameters = vec![
-        parameter(format!("{path}config"), to_json(app)?)?,
-        parameter(format!("{path}artifacts"), to_json(&doc)?)?,
+        parameter(app.parameter(parameter::CONFIG), to_json(app)?)?,
+        parameter(app.parameter(parameter::ARTIFACTS), to_json(&doc)?)?,
     ];
 
     Ok(Plan {
@@ -271,14 +228,14 @@ pub fn plan(app: &App, artifacts: &[Artifact], opts: &DeployOptions) -> Result<P
         bucket,
         prefix,
         content_hash,
-        kms_key_id: kms_key_id(app),
+        kms_key_id: app.pipeline_kms_key_id(),
         parameters,
         objects,
         state_machine_name: app.state_machine_name(),
         role_arn: opts
             .role_arn
             .clone()
-            .unwrap_or_else(|| default_role_arn(app)),
+            .unwrap_or_else(|| app.pipeline_role_arn()),
         definition,
         runner_instance_id: opts.runner_instance_id.clone(),
         parameter_path: path,
@@ -293,7 +250,12 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, DeployError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod tests {
     use super::*;
     use crate::model::sample;
@@ -302,7 +264,7 @@ mod tests {
         vec![
             Artifact::new("manifest.json", "{\"artifacts\":[]}\n"),
             Artifact::new(
-                ASL_PATH,
+                path::STATE_MACHINE,
                 "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Succeed\"}}}",
             ),
             Artifact::new("chef/node.json", "{}"),
@@ -334,11 +296,11 @@ mod tests {
         let shop = sample::shop_prod();
         assert!(shop.bakes_elsewhere());
         assert_eq!(
-            kms_key_id(&shop),
+            shop.pipeline_kms_key_id(),
             format!("arn:aws:kms:{}:222233334444:alias/shop", shop.region)
         );
         let minimal = sample::minimal();
-        assert_eq!(kms_key_id(&minimal), "alias/paas-minimal-default");
+        assert_eq!(minimal.pipeline_kms_key_id(), "alias/paas-minimal-default");
     }
 
     #[test]
@@ -386,7 +348,7 @@ mod tests {
     #[test]
     fn missing_manifest_or_state_machine_is_an_error() {
         let app = sample::minimal();
-        let only_asl = vec![Artifact::new(ASL_PATH, "{}")];
+        let only_asl = vec![Artifact::new(path::STATE_MACHINE, "{}")];
         assert!(matches!(
             plan(&app, &only_asl, &DeployOptions::default()),
             Err(DeployError::MissingArtifact { .. })

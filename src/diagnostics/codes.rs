@@ -161,6 +161,8 @@ codes! {
         "The value is outside the range this key allows (for example\n`pipeline.retry` 0-10, an HTTP status 100-599, an exit code 0-255).";
     FileMode = "E0328", Error, "invalid file mode",
         "File modes are octal strings of 3 or 4 digits 0-7: \"0644\", \"600\".";
+    Internal = "E0900", Error, "internal error",
+        "paasc failed to build an artifact from a valid spec. This is a bug in paasc,\nnot in the spec: please report it with the spec and the output of\n`paasc --version`. Nothing was written.";
     LaunchConfiguration = "W0001", Warning, "launch configurations are deprecated",
         "AWS accounts created on or after 2024-10-01 cannot create launch\nconfigurations, and older accounts lose them over time. paasc still emits\n`aws_launch_configuration` for `fleet.launch = configuration`; move to\n`launch = template` (the default) when you can.";
     PlainHttp = "W0002", Warning, "service is served over plain HTTP",

@@ -139,31 +139,30 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// Optimal string alignment distance: edits plus adjacent transpositions
-/// (`prot` -> `port` is one edit).
+/// (`prot` -> `port` is one edit). Three rolling rows of the usual table.
 fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for i in 0..=a.len() {
-        d[i * w] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
+    let mut before: Vec<usize> = Vec::new(); // row i-2
+    let mut prev: Vec<usize> = (0..=b.len()).collect(); // row i-1
+    for (i, ca) in a.iter().enumerate() {
+        let mut row = Vec::with_capacity(b.len() + 1);
+        row.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let at = |r: &[usize], k: usize| r.get(k).copied().unwrap_or(usize::MAX / 2);
+            let cost = usize::from(ca != cb);
+            let mut v = (at(&prev, j + 1) + 1)
+                .min(at(&row, j) + 1)
+                .min(at(&prev, j) + cost);
+            let transposed = i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca);
+            if transposed {
+                v = v.min(at(&before, j - 1) + 1);
             }
-            d[i * w + j] = v;
+            row.push(v);
         }
+        before = std::mem::replace(&mut prev, row);
     }
-    d[a.len() * w + b.len()]
+    prev.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]

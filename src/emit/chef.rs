@@ -15,21 +15,24 @@
 //!   every depth, and ends with a newline. JSON allows no comment, so these
 //!   files carry no header.
 
-use super::Artifact;
+use super::{pretty_json, Artifact, InternalError};
 use crate::model::App;
 use serde_json::{Map, Value};
 
 /// Name of the top-level attribute object the pipeline adds to the node.
 pub const PAASC_ATTRIBUTE: &str = "paasc";
 
-pub fn emit(app: &App) -> Vec<Artifact> {
-    vec![
-        Artifact::new("chef/node.json", pretty(&node(app))),
+pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
+    Ok(vec![
+        Artifact::new(
+            crate::model::names::path::CHEF_NODE,
+            pretty_json("chef", &sorted(&node(app)))?,
+        ),
         Artifact::new(
             format!("chef/roles/{}.json", role_name(app)),
-            pretty(&role(app)),
+            pretty_json("chef", &sorted(&role(app)))?,
         ),
-    ]
+    ])
 }
 
 /// The generated role's name (and file stem): the app name, which the model
@@ -91,18 +94,8 @@ fn role(app: &App) -> Value {
     Value::Object(role)
 }
 
-/// Pretty JSON with sorted keys at every depth (whatever order the map
-/// type keeps) and a trailing newline.
-fn pretty(value: &Value) -> String {
-    let mut text = match serde_json::to_string_pretty(&sorted(value)) {
-        Ok(text) => text,
-        // Serializing a `Value` into memory cannot fail (keys are strings).
-        Err(_) => String::from("null"),
-    };
-    text.push('\n');
-    text
-}
-
+/// The value with object keys sorted at every depth (whatever order the
+/// map type keeps).
 fn sorted(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
@@ -123,12 +116,21 @@ fn sorted(value: &Value) -> Value {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
     use super::*;
     use crate::model::sample;
 
     fn parsed(app: &App, path: &str) -> Value {
-        let artifact = emit(app).into_iter().find(|a| a.path == path).unwrap();
+        let artifact = emit(app)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.path == path)
+            .unwrap();
         assert!(artifact.contents.ends_with("}\n"));
         serde_json::from_str(&artifact.contents).unwrap()
     }
@@ -172,7 +174,7 @@ mod tests {
     #[test]
     fn keys_are_sorted_and_output_deterministic() {
         let app = sample::shop_prod();
-        let text = &emit(&app)[0].contents;
+        let text = &emit(&app).unwrap()[0].contents;
         let keys: Vec<&str> = text
             .lines()
             .filter_map(|l| l.strip_prefix("  \""))
@@ -183,7 +185,7 @@ mod tests {
         let cache = shop + text[shop..].find("\"cache\"").unwrap();
         let env = shop + text[shop..].find("\"env\": \"prod\"").unwrap();
         assert!(cache < env, "{text}");
-        assert_eq!(emit(&app), emit(&app));
+        assert_eq!(emit(&app).unwrap(), emit(&app).unwrap());
     }
 
     #[test]

@@ -20,7 +20,7 @@
 //! - The controls are evaluated on the app's hosts (InSpec reaches them
 //!   through SSM; see `ssm.rs`), so `http` checks use `localhost`.
 
-use super::{header, Artifact};
+use super::{header, Artifact, InternalError};
 use crate::model::{App, Check, FileState, PortState};
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
@@ -533,29 +533,22 @@ fn platform_support(platform: &str) -> (&str, Vec<&str>) {
 }
 
 /// The profile: `inspec/inspec.yml` then the control files, sorted by path.
-pub fn emit(app: &App) -> Vec<Artifact> {
-    match render_all(app) {
-        Ok(mut out) => {
-            out.sort_by(|a, b| a.path.cmp(&b.path));
-            out
-        }
-        // Templates are fixed at compile time and covered by tests, so this
-        // is a paasc bug; fail the profile loudly on the host rather than
-        // produce a profile that silently checks less.
-        Err(e) => vec![Artifact::new(
-            "inspec/controls/error.rb",
-            format!(
-                "{}# paasc could not render this profile: {}\nraise 'paasc: InSpec profile rendering failed'\n",
-                comment_header(app),
-                e.replace(['\n', '\r'], " ")
-            ),
-        )],
-    }
+pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
+    // Templates are fixed at compile time and covered by tests: a render
+    // failure is a paasc bug.
+    let mut out = render_all(app).map_err(|e| InternalError::new("inspec", e))?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
     use super::*;
     use crate::model::sample;
 
@@ -567,7 +560,11 @@ mod tests {
     #[test]
     fn ids_are_sanitised_and_deduplicated() {
         let app = sample::shop_prod();
-        let all: String = emit(&app).into_iter().map(|a| a.contents).collect();
+        let all: String = emit(&app)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.contents)
+            .collect();
         assert!(all.contains("control 'shop-file-root-ssh-authorized-keys' do"));
         assert!(all.contains("control 'shop-file-root-ssh-authorized-keys-2' do"));
         assert!(all.contains("control 'shop-port-8443' do"));

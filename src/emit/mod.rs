@@ -1,9 +1,12 @@
-//! Emitters: pure, total functions from the validated model to artifacts.
+//! Emitters: pure functions from the validated model to artifacts.
 //!
 //! Input: one `model::App` (one app, one env). Output: `Vec<Artifact>` with
 //! paths relative to the app/env output directory, sorted by path. Emitters
 //! never touch the disk, the clock or the environment; the same model gives
-//! the same bytes on any machine.
+//! the same bytes on any machine. Emitters never import each other: names
+//! they must agree on come from `model::names`. An emitter that cannot build
+//! its output (a paasc bug: the model is valid by construction) returns an
+//! `InternalError`, never a placeholder file.
 
 use crate::model::App;
 
@@ -31,6 +34,59 @@ impl Artifact {
     }
 }
 
+/// An emitter could not build its output: a bug in paasc, shown as an
+/// internal-error diagnostic that asks for a bug report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalError {
+    /// The artifact kind (`terraform`, `packer`, ...).
+    pub emitter: &'static str,
+    pub message: String,
+}
+
+impl InternalError {
+    pub fn new(emitter: &'static str, message: impl std::fmt::Display) -> Self {
+        InternalError {
+            emitter,
+            message: message.to_string(),
+        }
+    }
+
+    /// The diagnostic the CLI shows for it.
+    pub fn diagnostic(&self) -> crate::diagnostics::Diagnostic {
+        crate::diagnostics::Diagnostic::new(
+            crate::diagnostics::Code::Internal,
+            format!(
+                "internal error in the {} emitter: {}",
+                self.emitter, self.message
+            ),
+        )
+        .help("this is a bug in paasc, not in the spec: please report it with the spec and `paasc --version`")
+    }
+}
+
+impl std::fmt::Display for InternalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "internal error in the {} emitter: {}",
+            self.emitter, self.message
+        )
+    }
+}
+
+impl std::error::Error for InternalError {}
+
+/// Pretty JSON and a final newline, or the emitter's internal error.
+pub(crate) fn pretty_json(
+    emitter: &'static str,
+    value: &impl serde::Serialize,
+) -> Result<String, InternalError> {
+    let mut text =
+        serde_json::to_string_pretty(value).map_err(|e| InternalError::new(emitter, e))?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// The header every generated file starts with, where its format allows comments.
 /// `comment` is the line-comment leader (`#`, `//`).
 pub fn header(app: &App, comment: &str) -> String {
@@ -43,22 +99,21 @@ pub fn header(app: &App, comment: &str) -> String {
 
 /// Every artifact for one app/env, sorted by path (manifest excluded: the CLI
 /// adds it over the final bytes).
-pub fn emit_all(app: &App) -> Vec<Artifact> {
+pub fn emit_all(app: &App) -> Result<Vec<Artifact>, InternalError> {
     let mut out: Vec<Artifact> = Vec::new();
-    out.extend(packer::emit(app));
-    out.extend(chef::emit(app));
-    out.extend(terraform::emit(app));
-    out.extend(inspec::emit(app));
-    out.extend(ssm::emit(app));
-    out.extend(stepfunctions::emit(app));
+    out.extend(packer::emit(app)?);
+    out.extend(chef::emit(app)?);
+    out.extend(terraform::emit(app)?);
+    out.extend(inspec::emit(app)?);
+    out.extend(ssm::emit(app)?);
+    out.extend(stepfunctions::emit(app)?);
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
 }
 
 /// `manifest.json`: compiler version, source hash, and every artifact's
 /// path, size and sha256, sorted by path.
-pub fn manifest(app: &App, artifacts: &[Artifact]) -> Artifact {
-    use sha2::{Digest, Sha256};
+pub fn manifest(app: &App, artifacts: &[Artifact]) -> Result<Artifact, InternalError> {
     #[derive(serde::Serialize)]
     struct Entry<'a> {
         path: &'a str,
@@ -84,10 +139,7 @@ pub fn manifest(app: &App, artifacts: &[Artifact]) -> Artifact {
         .map(|a| Entry {
             path: &a.path,
             bytes: a.contents.len(),
-            sha256: Sha256::digest(a.contents.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256: crate::hash::sha256_hex(a.contents.as_bytes()),
         })
         .collect();
     entries.sort_by(|a, b| a.path.cmp(b.path));
@@ -102,16 +154,17 @@ pub fn manifest(app: &App, artifacts: &[Artifact]) -> Artifact {
         },
         artifacts: entries,
     };
-    let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();
-    text.push('\n');
-    Artifact::new("manifest.json", text)
+    Ok(Artifact::new(
+        crate::model::names::path::MANIFEST,
+        pretty_json("manifest", &m)?,
+    ))
 }
 
 /// Every artifact of one app/env plus its manifest, sorted by path.
-pub fn build(app: &App) -> Vec<Artifact> {
-    let mut out = emit_all(app);
-    let m = manifest(app, &out);
+pub fn build(app: &App) -> Result<Vec<Artifact>, InternalError> {
+    let mut out = emit_all(app)?;
+    let m = manifest(app, &out)?;
     out.push(m);
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
 }

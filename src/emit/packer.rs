@@ -22,7 +22,8 @@
 //! - The AMI is encrypted with the app's key (never the AWS default key,
 //!   which cannot be shared across accounts).
 
-use super::{header, Artifact};
+use super::{header, Artifact, InternalError};
+use crate::model::names::{packer_var, path};
 use crate::model::{App, Kms};
 use hcl::expr::{
     BinaryOp, BinaryOperator, Conditional, Expression, FuncCall, Object, ObjectKey, TemplateExpr,
@@ -30,24 +31,6 @@ use hcl::expr::{
 };
 use hcl::template::Template;
 use hcl::{Block, Body, Identifier};
-
-/// Packer variables the pipeline may set with `-var name=value` at bake time.
-/// The SSM bake document and the docs use these names.
-pub const VAR_VERSION: &str = "version";
-/// AMI id that replaces the `source_ami_filter` lookup when not empty.
-pub const VAR_SOURCE_AMI: &str = "source_ami";
-/// Subnet of the temporary builder instance (`""`: the default VPC's).
-pub const VAR_SUBNET_ID: &str = "subnet_id";
-/// Overrides the AMI name's timestamp (`""`: the time of the build).
-pub const VAR_BUILD_TIMESTAMP: &str = "build_timestamp";
-/// The root device of the base image (the launch mapping resizes it).
-pub const VAR_ROOT_DEVICE_NAME: &str = "root_device_name";
-/// Cinc Client version given to the omnitruck installer (`18`, `18.4.12`).
-pub const VAR_CINC_VERSION: &str = "cinc_version";
-/// Only declared for `Kms::Managed`: the key the Terraform module created;
-/// it has no default, so a bake without it fails instead of silently using
-/// the AWS default key.
-pub const VAR_KMS_KEY_ID: &str = "kms_key_id";
 
 /// The file the `manifest` post-processor writes in Packer's working
 /// directory; the bake stage reads the AMI id from its last build's
@@ -65,16 +48,11 @@ const CW_CONFIG: &str = "/opt/aws/amazon-cloudwatch-agent/etc/paasc.json";
 const AMAZON_PLUGIN_VERSION: &str = ">= 1.2.0";
 const DEFAULT_CINC_VERSION: &str = "18";
 
-pub fn emit(app: &App) -> Vec<Artifact> {
-    vec![
-        Artifact::new("packer/image.pkr.hcl", render(app, &image_body(app))),
-        Artifact::new("packer/plugins.pkr.hcl", render(app, &plugins_body())),
-    ]
-}
-
-/// Whether the template declares the pipeline-supplied `kms_key_id` variable.
-pub fn needs_kms_variable(app: &App) -> bool {
-    matches!(app.kms, Kms::Managed)
+pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
+    Ok(vec![
+        Artifact::new(path::PACKER_TEMPLATE, render(app, &image_body(app))?),
+        Artifact::new(path::PACKER_PLUGINS, render(app, &plugins_body())?),
+    ])
 }
 
 /// The source block's name: the build is `amazon-ebs.<app>` in Packer's output.
@@ -91,17 +69,12 @@ pub fn root_device_name(platform: &str) -> &'static str {
     }
 }
 
-fn render(app: &App, body: &Body) -> String {
-    let text = match hcl::format::to_string(body) {
-        Ok(text) => text,
-        // Formatting into memory cannot fail; keep the emitter total anyway
-        // and produce a file that `packer validate` rejects loudly.
-        Err(err) => format!("# paasc: failed to format the template: {err}\nerror\n"),
-    };
+fn render(app: &App, body: &Body) -> Result<String, InternalError> {
+    let text = hcl::format::to_string(body).map_err(|e| InternalError::new("packer", e))?;
     let mut out = header(app, "#");
     out.push_str(align_assignments(&text).trim_end());
     out.push('\n');
-    out
+    Ok(out)
 }
 
 fn plugins_body() -> Body {
@@ -142,37 +115,37 @@ fn variables(app: &App) -> Vec<Block> {
     let subnet = app.network.subnets.first().cloned().unwrap_or_default();
     let mut vars = vec![
         string_var(
-            VAR_VERSION,
+            packer_var::VERSION,
             &app.version,
             "App version baked into the AMI name and tags",
         ),
         string_var(
-            VAR_SOURCE_AMI,
+            packer_var::SOURCE_AMI,
             "",
             "AMI id to start from instead of the base image lookup (empty: look it up)",
         ),
         string_var(
-            VAR_SUBNET_ID,
+            packer_var::SUBNET_ID,
             &subnet,
             "Subnet of the temporary builder instance (empty: the default VPC)",
         ),
         string_var(
-            VAR_BUILD_TIMESTAMP,
+            packer_var::BUILD_TIMESTAMP,
             "",
             "Timestamp in the AMI name (empty: the time of the build)",
         ),
         string_var(
-            VAR_ROOT_DEVICE_NAME,
+            packer_var::ROOT_DEVICE_NAME,
             root_device_name(&app.image.base.platform),
             "Root device of the base image",
         ),
         string_var(
-            VAR_CINC_VERSION,
+            packer_var::CINC_VERSION,
             DEFAULT_CINC_VERSION,
             "Cinc Client version to install",
         ),
     ];
-    if needs_kms_variable(app) {
+    if matches!(app.kms, Kms::Managed) {
         vars.push(kms_var());
     }
     vars
@@ -192,7 +165,7 @@ fn string_var(name: &str, default: &str, description: &str) -> Block {
 /// AWS default key `alias/aws/ebs` cannot be shared across accounts).
 /// `regex_replace` is used because Packer 1.6.6 has no `regex`.
 fn kms_var() -> Block {
-    let kms = var(VAR_KMS_KEY_ID);
+    let kms = var(packer_var::KMS_KEY_ID);
     let not_empty = BinaryOp::new(kms.clone(), BinaryOperator::NotEq, s(""));
     let not_default = BinaryOp::new(kms.clone(), BinaryOperator::NotEq, s("alias/aws/ebs"));
     let shape = FuncCall::builder("regex_replace")
@@ -207,7 +180,7 @@ fn kms_var() -> Block {
         well_formed,
     );
     Block::builder("variable")
-        .add_label(VAR_KMS_KEY_ID)
+        .add_label(packer_var::KMS_KEY_ID)
         .add_attribute(("type", Variable::unchecked("string")))
         .add_attribute(("description", s("Customer-managed KMS key (alias or ARN) that encrypts the AMI; supplied by the pipeline")))
         .add_block(
@@ -221,8 +194,12 @@ fn kms_var() -> Block {
 
 fn locals() -> Block {
     let timestamp = Conditional::new(
-        BinaryOp::new(var(VAR_BUILD_TIMESTAMP), BinaryOperator::NotEq, s("")),
-        var(VAR_BUILD_TIMESTAMP),
+        BinaryOp::new(
+            var(packer_var::BUILD_TIMESTAMP),
+            BinaryOperator::NotEq,
+            s(""),
+        ),
+        var(packer_var::BUILD_TIMESTAMP),
         FuncCall::builder("formatdate")
             .arg(s("YYYYMMDDhhmmss"))
             .arg(FuncCall::new("timestamp"))
@@ -230,7 +207,7 @@ fn locals() -> Block {
     );
     // AMI names allow only `[A-Za-z0-9()./_ '@-]`; versions may hold `+`.
     let ami_version = FuncCall::builder("regex_replace")
-        .arg(var(VAR_VERSION))
+        .arg(var(packer_var::VERSION))
         .arg(s("[^A-Za-z0-9._-]"))
         .arg(s("-"))
         .build();
@@ -244,7 +221,7 @@ fn kms_key(app: &App) -> Expression {
     match &app.kms {
         Kms::Alias(alias) => s(alias),
         Kms::KeyArn(arn) => s(arn),
-        Kms::Managed => var(VAR_KMS_KEY_ID),
+        Kms::Managed => var(packer_var::KMS_KEY_ID),
     }
 }
 
@@ -259,7 +236,7 @@ fn tags(app: &App) -> Expression {
     tags.insert(key("app"), s(&app.name));
     tags.insert(key("env"), s(&app.env));
     tags.insert(key("team"), s(&app.team));
-    tags.insert(key("version"), var(VAR_VERSION));
+    tags.insert(key("version"), var(packer_var::VERSION));
     Expression::Object(tags)
 }
 
@@ -272,7 +249,7 @@ fn source(app: &App) -> Block {
     // The filter only applies when no explicit source AMI is given: Packer
     // prefers the filter over `source_ami` when both are set.
     let use_filter = Conditional::new(
-        BinaryOp::new(var(VAR_SOURCE_AMI), BinaryOperator::Eq, s("")),
+        BinaryOp::new(var(packer_var::SOURCE_AMI), BinaryOperator::Eq, s("")),
         Expression::Array(vec![s(&base.name)]),
         Expression::Array(vec![]),
     );
@@ -297,13 +274,13 @@ fn source(app: &App) -> Block {
     let description = template(&[
         Part::Lit(&app.name),
         Part::Lit(" "),
-        Part::Expr(var(VAR_VERSION)),
+        Part::Expr(var(packer_var::VERSION)),
         Part::Lit(" ("),
         Part::Lit(&app.env),
         Part::Lit(") baked by paasc"),
     ]);
     let root_volume = Block::builder("launch_block_device_mappings")
-        .add_attribute(("device_name", var(VAR_ROOT_DEVICE_NAME)))
+        .add_attribute(("device_name", var(packer_var::ROOT_DEVICE_NAME)))
         .add_attribute(("volume_size", app.image.volume_gib))
         .add_attribute(("volume_type", s("gp3")))
         // The gp3 baseline, explicit: Packer 1.6.6 refuses a gp3 mapping
@@ -319,9 +296,9 @@ fn source(app: &App) -> Block {
         .add_label(source_name(app))
         .add_attribute(("region", s(&app.region)))
         .add_attribute(("instance_type", s(&app.image.instance)))
-        .add_attribute(("source_ami", var(VAR_SOURCE_AMI)))
+        .add_attribute(("source_ami", var(packer_var::SOURCE_AMI)))
         .add_block(ami_filter)
-        .add_attribute(("subnet_id", var(VAR_SUBNET_ID)))
+        .add_attribute(("subnet_id", var(packer_var::SUBNET_ID)))
         .add_attribute(("communicator", s("ssh")))
         .add_attribute(("ssh_username", s(&base.user)))
         .add_attribute(("ssh_interface", s("session_manager")))
@@ -421,7 +398,7 @@ fn root_shell(commands: Vec<String>, with_cinc_version: bool) -> Block {
     if with_cinc_version {
         let env = template(&[
             Part::Lit("CINC_VERSION="),
-            Part::Expr(var(VAR_CINC_VERSION)),
+            Part::Expr(var(packer_var::CINC_VERSION)),
         ]);
         block = block.add_attribute(("environment_vars", Expression::Array(vec![env])));
     }
@@ -576,36 +553,39 @@ fn template(parts: &[Part<'_>]) -> Expression {
 /// that opens a multi-line value (`key = {`), a block, a closing brace or a
 /// blank line ends the run and is left alone.
 pub(crate) fn align_assignments(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let parsed: Vec<Option<(usize, usize)>> = lines.iter().map(|l| assignment(l)).collect();
+    type Line<'a> = (&'a str, Option<(usize, usize)>);
+    let lines: Vec<Line> = text.lines().map(|l| (l, assignment(l))).collect();
+    let key_width = |line: &str, indent: usize, key_end: usize| {
+        line.get(indent..key_end).map_or(0, |k| k.chars().count())
+    };
     let mut out = String::with_capacity(text.len() + 256);
-    let mut i = 0;
-    while i < lines.len() {
-        let Some((indent, _)) = parsed[i] else {
-            out.push_str(lines[i]);
+    let mut rest: &[Line] = &lines;
+    while let Some(((line, parsed), tail)) = rest.split_first() {
+        let Some((indent, _)) = *parsed else {
+            out.push_str(line);
             out.push('\n');
-            i += 1;
+            rest = tail;
             continue;
         };
-        let mut end = i;
-        while end < lines.len() && matches!(parsed[end], Some((ind, _)) if ind == indent) {
-            end += 1;
-        }
-        let width = (i..end)
-            .filter_map(|j| parsed[j].map(|(_, key_end)| lines[j][indent..key_end].chars().count()))
+        let run_len = rest
+            .iter()
+            .take_while(|(_, p)| matches!(p, Some((ind, _)) if *ind == indent))
+            .count();
+        let (run, after) = rest.split_at_checked(run_len).unwrap_or((rest, &[]));
+        let width = run
+            .iter()
+            .filter_map(|(l, p)| p.map(|(_, k)| key_width(l, indent, k)))
             .max()
             .unwrap_or(0);
-        for j in i..end {
-            if let Some((_, key_end)) = parsed[j] {
-                let line = lines[j];
-                let key_width = line[indent..key_end].chars().count();
-                out.push_str(&line[..key_end]);
-                out.push_str(&" ".repeat(width - key_width));
-                out.push_str(&line[key_end..]);
+        for (l, p) in run {
+            if let Some((key, value)) = p.and_then(|(_, k)| l.split_at_checked(k)) {
+                out.push_str(key);
+                out.push_str(&" ".repeat(width.saturating_sub(key_width(l, indent, key.len()))));
+                out.push_str(value);
                 out.push('\n');
             }
         }
-        i = end;
+        rest = after;
     }
     out
 }
@@ -643,12 +623,18 @@ fn assignment(line: &str) -> Option<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
     use super::*;
     use crate::model::sample;
 
     fn image(app: &App) -> String {
         emit(app)
+            .unwrap()
             .into_iter()
             .find(|a| a.path == "packer/image.pkr.hcl")
             .unwrap()
@@ -658,8 +644,8 @@ mod tests {
     #[test]
     fn starts_with_header_and_is_deterministic() {
         let app = sample::shop_prod();
-        let a = emit(&app);
-        assert_eq!(a, emit(&app));
+        let a = emit(&app).unwrap();
+        assert_eq!(a, emit(&app).unwrap());
         for artifact in &a {
             assert!(
                 artifact.contents.starts_with(&header(&app, "#")),

@@ -20,46 +20,14 @@
 //! - Every declared parameter is used and every used one is declared
 //!   (`scripts/validate/ssm.sh` checks it).
 
-use super::{header, packer, terraform, Artifact};
+use super::{header, pretty_json, Artifact, InternalError};
+use crate::model::names::{doc_param, packer_var, tf_var, ToolStage};
 use crate::model::{App, Kms, Strategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// The tool stages, in pipeline order; the document file is `ssm/<stage>.json`.
-pub const STAGES: [&str; 4] = ["bake", "provision", "validate", "post"];
-
 /// Longest time a `aws:runShellScript` step may run (48 hours).
 const MAX_STEP_SECONDS: u64 = 172_800;
-
-/// Where Provision keeps the Terraform working directory (and the local
-/// state, unless the module configures a backend) between executions.
-pub fn terraform_dir(app: &App) -> String {
-    format!("/var/lib/paasc/{}/terraform", app.prefix())
-}
-
-/// Key of the combined InSpec report in `app.logs.bucket`.
-pub fn report_key_prefix() -> &'static str {
-    "inspec/"
-}
-
-/// The KMS key the validate stage encrypts the report with, usable from any
-/// account: key ARNs as they are, aliases as alias ARNs in the app's account
-/// (a bare alias would resolve in the caller's account). `Kms::Managed` is
-/// the alias the Terraform module creates.
-pub fn report_kms_key(app: &App) -> String {
-    let alias = match &app.kms {
-        Kms::KeyArn(arn) => return arn.clone(),
-        Kms::Alias(alias) => alias.clone(),
-        Kms::Managed => terraform::managed_kms_alias(app),
-    };
-    format!(
-        "arn:{}:kms:{}:{}:{}",
-        terraform::partition(app),
-        app.region,
-        app.account,
-        alias
-    )
-}
 
 #[derive(Serialize)]
 struct Document {
@@ -149,7 +117,7 @@ struct Script {
 }
 
 impl Script {
-    fn new(app: &App, stage: &str, stdout: &str) -> Self {
+    fn new(app: &App, stage: ToolStage, stdout: &str) -> Self {
         // The header names the source file: keep it one comment line with no
         // `{{` whatever the file is called.
         let head: String = header(app, "#")
@@ -176,7 +144,7 @@ impl Script {
             "export AWS_REGION={region} AWS_DEFAULT_REGION={region}"
         ));
         s.push(&format!("APP={}", sh_quote(&app.prefix())));
-        s.push(&format!("STAGE={}", sh_quote(stage)));
+        s.push(&format!("STAGE={}", sh_quote(stage.word())));
         s
     }
 
@@ -196,11 +164,11 @@ impl Script {
 
 fn common_params(params: &mut BTreeMap<&'static str, Parameter>) {
     params.insert(
-        "ArtifactBucket",
+        doc_param::ARTIFACT_BUCKET,
         param("S3 bucket holding the build's artifacts", None, P_BUCKET),
     );
     params.insert(
-        "ArtifactPrefix",
+        doc_param::ARTIFACT_PREFIX,
         param(
             "Key prefix of the build's artifacts, `<app>/<env>/<version>/<content-hash>/`",
             None,
@@ -208,7 +176,7 @@ fn common_params(params: &mut BTreeMap<&'static str, Parameter>) {
         ),
     );
     params.insert(
-        "ExecutionId",
+        doc_param::EXECUTION_ID,
         param(
             "Name of the Step Functions execution running this stage",
             None,
@@ -220,9 +188,9 @@ fn common_params(params: &mut BTreeMap<&'static str, Parameter>) {
 /// Binds the common parameters, makes a private work dir, announces the run
 /// and defines `fetch DIR` (copies `<prefix><DIR>/` into `$WORK/<DIR>`).
 fn common_start(s: &mut Script) {
-    s.bind("ARTIFACT_BUCKET", "ArtifactBucket");
-    s.bind("ARTIFACT_PREFIX", "ArtifactPrefix");
-    s.bind("EXECUTION_ID", "ExecutionId");
+    s.bind("ARTIFACT_BUCKET", doc_param::ARTIFACT_BUCKET);
+    s.bind("ARTIFACT_PREFIX", doc_param::ARTIFACT_PREFIX);
+    s.bind("EXECUTION_ID", doc_param::EXECUTION_ID);
     s.extend(&[
         "WORK=\"$(mktemp -d \"/tmp/paasc-${STAGE}.XXXXXXXX\")\"",
         "trap 'rm -rf \"$WORK\"' EXIT",
@@ -242,10 +210,7 @@ fn assume_app_role(s: &mut Script, app: &App) {
     s.push(
         "# The app lives in another account than the pipeline: act there through its deploy role.",
     );
-    s.push(&format!(
-        "ROLE_ARN={}",
-        sh_quote(&terraform::provision_role_arn(app))
-    ));
+    s.push(&format!("ROLE_ARN={}", sh_quote(&app.provision_role_arn())));
     s.extend(&[
         "CREDS=\"$(aws sts assume-role --role-arn \"$ROLE_ARN\" --role-session-name \"paasc-${STAGE}-${EXECUTION_ID:0:40}\" --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"",
         "read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN <<<\"$CREDS\"",
@@ -256,38 +221,35 @@ fn assume_app_role(s: &mut Script, app: &App) {
 
 fn document(
     app: &App,
-    stage: &str,
+    stage: ToolStage,
     description: String,
     params: BTreeMap<&'static str, Parameter>,
     script: Script,
-) -> Artifact {
+) -> Result<Artifact, InternalError> {
     let doc = Document {
         schema_version: "2.2",
         description,
         parameters: params,
         main_steps: vec![Step {
             action: "aws:runShellScript",
-            name: stage.to_string(),
+            name: stage.word().to_string(),
             inputs: Inputs {
                 timeout_seconds: app.pipeline.timeout_seconds.min(MAX_STEP_SECONDS),
                 run_command: script.lines,
             },
         }],
     };
-    let text = match serde_json::to_string_pretty(&doc) {
-        Ok(text) => text,
-        // Serialising plain strings and maps cannot fail; stay total anyway
-        // with a document SSM rejects loudly.
-        Err(e) => format!("{{\"error\": {:?}}}", e.to_string()),
-    };
-    Artifact::new(format!("ssm/{stage}.json"), format!("{text}\n"))
+    Ok(Artifact::new(
+        stage.document_path(),
+        pretty_json("ssm", &doc)?,
+    ))
 }
 
-fn bake(app: &App) -> Artifact {
+fn bake(app: &App) -> Result<Artifact, InternalError> {
     let mut params = BTreeMap::new();
     common_params(&mut params);
     params.insert(
-        "Version",
+        doc_param::VERSION,
         param(
             "App version baked into the AMI name and tags (default: the spec's)",
             Some(app.version.clone()),
@@ -295,7 +257,7 @@ fn bake(app: &App) -> Artifact {
         ),
     );
     params.insert(
-        "SourceAmi",
+        doc_param::SOURCE_AMI,
         param(
             "AMI to start from instead of the base image lookup (empty: look it up)",
             Some(String::new()),
@@ -303,39 +265,39 @@ fn bake(app: &App) -> Artifact {
         ),
     );
     params.insert(
-        "BuildTimestamp",
+        doc_param::BUILD_TIMESTAMP,
         param(
             "Timestamp `YYYYMMDDhhmmss` in the AMI name (empty: the time of the build)",
             Some(String::new()),
             P_TIMESTAMP,
         ),
     );
-    let managed = packer::needs_kms_variable(app);
+    let managed = matches!(app.kms, Kms::Managed);
     if managed {
         params.insert(
-            "KmsKeyId",
-            param("KMS key (alias or ARN) that encrypts the AMI: the key the Terraform module created", Some(report_kms_key(app)), P_KMS),
+            doc_param::KMS_KEY_ID,
+            param("KMS key (alias or ARN) that encrypts the AMI: the key the Terraform module created", Some(app.kms_key_arn()), P_KMS),
         );
     }
 
-    let mut s = Script::new(app, "bake", "the AMI id");
+    let mut s = Script::new(app, ToolStage::Bake, "the AMI id");
     common_start(&mut s);
-    s.bind("VERSION", "Version");
-    s.bind("SOURCE_AMI", "SourceAmi");
-    s.bind("BUILD_TIMESTAMP", "BuildTimestamp");
+    s.bind("VERSION", doc_param::VERSION);
+    s.bind("SOURCE_AMI", doc_param::SOURCE_AMI);
+    s.bind("BUILD_TIMESTAMP", doc_param::BUILD_TIMESTAMP);
     let mut vars = vec![
-        format!("-var \"{}=${{VERSION}}\"", packer::VAR_VERSION),
-        format!("-var \"{}=${{SOURCE_AMI}}\"", packer::VAR_SOURCE_AMI),
+        format!("-var \"{}=${{VERSION}}\"", packer_var::VERSION),
+        format!("-var \"{}=${{SOURCE_AMI}}\"", packer_var::SOURCE_AMI),
         format!(
             "-var \"{}=${{BUILD_TIMESTAMP}}\"",
-            packer::VAR_BUILD_TIMESTAMP
+            packer_var::BUILD_TIMESTAMP
         ),
     ];
     if managed {
-        s.bind("KMS_KEY_ID", "KmsKeyId");
+        s.bind("KMS_KEY_ID", doc_param::KMS_KEY_ID);
         vars.push(format!(
             "-var \"{}=${{KMS_KEY_ID}}\"",
-            packer::VAR_KMS_KEY_ID
+            packer_var::KMS_KEY_ID
         ));
     }
     s.extend(&[
@@ -366,20 +328,20 @@ fn bake(app: &App) -> Artifact {
         "paasc bake for {}: packer init + build of the app's AMI; prints only the AMI id",
         app.prefix()
     );
-    document(app, "bake", description, params, s)
+    document(app, ToolStage::Bake, description, params, s)
 }
 
-fn provision(app: &App) -> Artifact {
+fn provision(app: &App) -> Result<Artifact, InternalError> {
     let mut params = BTreeMap::new();
     common_params(&mut params);
     params.insert(
-        "AmiId",
+        doc_param::AMI_ID,
         param("The AMI baked by the bake stage", None, P_AMI),
     );
     let blue_green = app.release.strategy == Strategy::BlueGreen;
     if blue_green {
         params.insert(
-            "BlueWeight",
+            doc_param::BLUE_WEIGHT,
             param(
                 "Listener weight (percent) of the blue target group",
                 Some("100".into()),
@@ -387,7 +349,7 @@ fn provision(app: &App) -> Artifact {
             ),
         );
         params.insert(
-            "GreenWeight",
+            doc_param::GREEN_WEIGHT,
             param(
                 "Listener weight (percent) of the green target group",
                 Some("0".into()),
@@ -396,18 +358,25 @@ fn provision(app: &App) -> Artifact {
         );
     }
 
-    let mut s = Script::new(app, "provision", "`terraform output -json` on one line");
+    let mut s = Script::new(
+        app,
+        ToolStage::Provision,
+        "`terraform output -json` on one line",
+    );
     common_start(&mut s);
-    s.bind("AMI_ID", "AmiId");
-    let mut vars = vec!["-var \"ami_id=${AMI_ID}\"".to_string()];
+    s.bind("AMI_ID", doc_param::AMI_ID);
+    let mut vars = vec![format!("-var \"{}=${{AMI_ID}}\"", tf_var::AMI_ID)];
     if blue_green {
-        s.bind("BLUE_WEIGHT", "BlueWeight");
-        s.bind("GREEN_WEIGHT", "GreenWeight");
-        vars.push("-var \"blue_weight=${BLUE_WEIGHT}\"".into());
-        vars.push("-var \"green_weight=${GREEN_WEIGHT}\"".into());
+        s.bind("BLUE_WEIGHT", doc_param::BLUE_WEIGHT);
+        s.bind("GREEN_WEIGHT", doc_param::GREEN_WEIGHT);
+        vars.push(format!("-var \"{}=${{BLUE_WEIGHT}}\"", tf_var::BLUE_WEIGHT));
+        vars.push(format!(
+            "-var \"{}=${{GREEN_WEIGHT}}\"",
+            tf_var::GREEN_WEIGHT
+        ));
     }
     s.push("# A persistent directory: Terraform's state and plugins survive between executions.");
-    s.push(&format!("TF_DIR={}", sh_quote(&terraform_dir(app))));
+    s.push(&format!("TF_DIR={}", sh_quote(&app.terraform_dir())));
     s.extend(&[
         "mkdir -p \"$TF_DIR\"",
         "fetch terraform",
@@ -435,28 +404,25 @@ fn provision(app: &App) -> Artifact {
         "paasc provision for {}: terraform init + apply with the baked AMI; prints only `terraform output -json`",
         app.prefix()
     );
-    document(app, "provision", description, params, s)
+    document(app, ToolStage::Provision, description, params, s)
 }
 
-fn validate(app: &App) -> Artifact {
+fn validate(app: &App) -> Result<Artifact, InternalError> {
     let mut params = BTreeMap::new();
     common_params(&mut params);
     params.insert(
-        "AsgName",
+        doc_param::ASG_NAME,
         param("Auto Scaling group whose InService instances are validated (Terraform output `asg_name`)", None, P_ASG),
     );
 
-    let mut s = Script::new(app, "validate", "a one-line JSON summary");
+    let mut s = Script::new(app, ToolStage::Validate, "a one-line JSON summary");
     common_start(&mut s);
-    s.bind("ASG_NAME", "AsgName");
+    s.bind("ASG_NAME", doc_param::ASG_NAME);
     s.push(&format!("REPORT_BUCKET={}", sh_quote(&app.logs.bucket)));
-    s.push(&format!(
-        "REPORT_KMS_KEY={}",
-        sh_quote(&report_kms_key(app))
-    ));
+    s.push(&format!("REPORT_KMS_KEY={}", sh_quote(&app.kms_key_arn())));
     s.push(&format!(
         "REPORT_KEY=\"{}${{EXECUTION_ID}}.json\"",
-        report_key_prefix()
+        app.report_key_prefix()
     ));
     s.extend(&[
         "fetch inspec",
@@ -512,14 +478,14 @@ fn validate(app: &App) -> Artifact {
         app.prefix(),
         app.logs.bucket
     );
-    document(app, "validate", description, params, s)
+    document(app, ToolStage::Validate, description, params, s)
 }
 
-fn post(app: &App) -> Artifact {
+fn post(app: &App) -> Result<Artifact, InternalError> {
     let mut params = BTreeMap::new();
     common_params(&mut params);
     params.insert(
-        "AlbDnsName",
+        doc_param::ALB_DNS_NAME,
         param(
             "DNS name of the load balancer (Terraform output `alb_dns_name`)",
             None,
@@ -527,9 +493,9 @@ fn post(app: &App) -> Artifact {
         ),
     );
 
-    let mut s = Script::new(app, "post", "a one-line JSON summary");
+    let mut s = Script::new(app, ToolStage::Post, "a one-line JSON summary");
     common_start(&mut s);
-    s.bind("ALB_DNS_NAME", "AlbDnsName");
+    s.bind("ALB_DNS_NAME", doc_param::ALB_DNS_NAME);
     let (scheme, insecure) = match app.service.https {
         // The certificate names the app's domain, not the ALB's DNS name, so
         // the host name cannot verify; the smoke test proves the listener and
@@ -580,19 +546,24 @@ fn post(app: &App) -> Artifact {
         app.log_group(),
         app.logs.bucket
     );
-    document(app, "post", description, params, s)
+    document(app, ToolStage::Post, description, params, s)
 }
 
 /// The four documents, sorted by path.
-pub fn emit(app: &App) -> Vec<Artifact> {
-    let mut out = vec![bake(app), provision(app), validate(app), post(app)];
+pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
+    let mut out = vec![bake(app)?, provision(app)?, validate(app)?, post(app)?];
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
     use super::*;
     use crate::model::sample;
 
@@ -606,7 +577,7 @@ mod tests {
     #[test]
     fn parameters_are_bound_once() {
         for app in [sample::shop_prod(), sample::minimal()] {
-            for a in emit(&app) {
+            for a in emit(&app).unwrap() {
                 let doc: serde_json::Value = serde_json::from_str(&a.contents).unwrap();
                 let lines = doc["mainSteps"][0]["inputs"]["runCommand"]
                     .as_array()

@@ -273,52 +273,7 @@ pub enum Workers {
     Activity,
 }
 
-/// The AWS partition of a region code (`aws`, `aws-cn`, `aws-us-gov`, ...),
-/// for building ARNs.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else {
-        "aws"
-    }
-}
-
-/// Names derived from the spec, shared by every emitter so they agree.
 impl App {
-    /// The AWS partition of the app's region.
-    pub fn partition(&self) -> &'static str {
-        partition(&self.region)
-    }
-    /// `<app>-<env>`: prefix for AWS resource names.
-    pub fn prefix(&self) -> String {
-        format!("{}-{}", self.name, self.env)
-    }
-    /// The Step Functions state machine name.
-    pub fn state_machine_name(&self) -> String {
-        format!("paas-{}-{}", self.name, self.env)
-    }
-    /// SSM Parameter Store path prefix for config, ends with `/`.
-    pub fn parameter_path(&self) -> String {
-        format!("/paas/{}/{}/", self.name, self.env)
-    }
-    /// DynamoDB audit table name.
-    pub fn audit_table(&self) -> String {
-        format!("paas-audit-{}-{}", self.name, self.env)
-    }
-    /// CloudWatch log group name.
-    pub fn log_group(&self) -> String {
-        format!("/paas/{}/{}", self.name, self.env)
-    }
-    /// Whether the AMI is baked in another account than the app's.
-    pub fn bakes_elsewhere(&self) -> bool {
-        self.pipeline.account != self.account
-    }
     /// Accounts the AMI must be shared with: `image.share` plus the app's own
     /// account when the pipeline bakes elsewhere. Sorted, deduplicated.
     pub fn ami_users(&self) -> Vec<String> {
@@ -341,13 +296,6 @@ impl App {
     }
 }
 
-/// Stages of the pipeline that run tools through SSM command documents.
-impl App {
-    /// Name of the SSM command document for a tool stage (`bake`, `provision`,
-    /// `validate`, `post`): `paas-<app>-<env>-<stage>`.
-    pub fn ssm_document_name(&self, stage: &str) -> String {
-        format!("paas-{}-{}-{}", self.name, self.env, stage)
-    }
-}
-
+pub mod names;
+pub use names::partition;
 pub mod sample;

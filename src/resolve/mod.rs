@@ -128,7 +128,7 @@ pub fn load(
         }
     }
     apply_sets(&mut prog, sets, diags);
-    prog.source_sha256 = hex(&st.hasher.finalize());
+    prog.source_sha256 = crate::hash::hex(&st.hasher.finalize());
     prog.sources = st.sources;
     prog
 }
@@ -209,8 +209,10 @@ impl State {
             let target = paths::join(path, &rel);
             let norm = paths::normalize(&target);
             if let Some(pos) = self.stack.iter().position(|(p, _)| *p == norm) {
-                let chain: Vec<String> = self.stack[pos..]
+                let chain: Vec<String> = self
+                    .stack
                     .iter()
+                    .skip(pos)
                     .map(|(_, fid)| {
                         self.sources
                             .get(*fid)
@@ -504,8 +506,4 @@ fn gather_interpolations(item: &Item, out: &mut std::collections::BTreeSet<Strin
         Item::Check(c) => c.args.iter().for_each(|v| value(v, out)),
         Item::Block(b) => b.items.iter().for_each(|i| gather_interpolations(i, out)),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -59,13 +59,14 @@ fn check_braces(text: &str, file: FileId) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
     let bytes = text.as_bytes();
+    let at = |i: usize| bytes.get(i).copied();
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(c) = at(i) {
+        match c {
             b'"' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' && i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                while let Some(c) = at(i).filter(|c| *c != b'"' && *c != b'\n') {
+                    i += if c == b'\\' && at(i + 1).is_some_and(|n| n != b'\n') {
                         2
                     } else {
                         1
@@ -73,12 +74,12 @@ fn check_braces(text: &str, file: FileId) -> Vec<Diagnostic> {
                 }
             }
             b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                while at(i).is_some_and(|c| c != b'\n') {
                     i += 1;
                 }
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+            b'/' if at(i + 1) == Some(b'/') => {
+                while at(i).is_some_and(|c| c != b'\n') {
                     i += 1;
                 }
             }
@@ -377,8 +378,8 @@ impl Builder<'_> {
 fn unterminated_string(text: &str) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&c) = bytes.get(i) {
+        match c {
             b'#' => return None,
             b'/' if bytes.get(i + 1) == Some(&b'/') => return None,
             b'"' => {

@@ -32,10 +32,10 @@ pub fn verify(cx: &mut Cx, prog: &Program, lines: &[&CheckLine]) -> Vec<Verify> 
                 cx.push(bad(c, c.span, "expected a pack name", "controls NAME"));
                 continue;
             };
-            if c.args.len() > 1 {
+            if let Some(extra) = c.args.get(1) {
                 cx.push(bad(
                     c,
-                    c.args[1].span,
+                    extra.span,
                     "unexpected text after the pack name",
                     "controls NAME",
                 ));
@@ -272,7 +272,7 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                         else {
                             cx.push(bad(
                                 c,
-                                a.get(i + 1).map(|v| v.span).unwrap_or(a[i].span),
+                                a.get(i + 1).or(a.get(i)).map_or(c.span, |v| v.span),
                                 "expected a mode in quotes",
                                 usage,
                             ));
@@ -299,7 +299,7 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                         let Some(o) = name_arg(cx, a.get(i + 1)) else {
                             cx.push(bad(
                                 c,
-                                a.get(i + 1).map(|v| v.span).unwrap_or(a[i].span),
+                                a.get(i + 1).or(a.get(i)).map_or(c.span, |v| v.span),
                                 "expected an owner name",
                                 usage,
                             ));
@@ -309,7 +309,12 @@ fn check(cx: &mut Cx, c: &CheckLine, allow_controls: bool) -> Option<Check> {
                         i += 2;
                     }
                     _ => {
-                        cx.push(bad(c, a[i].span, "expected `mode` or `owner`", usage));
+                        cx.push(bad(
+                            c,
+                            a.get(i).map_or(c.span, |v| v.span),
+                            "expected `mode` or `owner`",
+                            usage,
+                        ));
                         return None;
                     }
                 }

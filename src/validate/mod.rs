@@ -127,7 +127,12 @@ fn program_warnings(prog: &Program, diags: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
     use crate::resolve::MemLoader;
     use crate::schema::{self, Content};
 

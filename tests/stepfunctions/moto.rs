@@ -10,6 +10,7 @@
 //! account (`x-moto-account-id`); moto resolves them across accounts.
 
 use paasc::emit::stepfunctions;
+use paasc::model::names::{parameter, ToolStage};
 use paasc::model::App;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -394,11 +395,11 @@ impl<'a> Env<'a> {
                 "AttributeDefinitions": [{ "AttributeName": "execution_id", "AttributeType": "S" }],
                 "KeySchema": [{ "AttributeName": "execution_id", "KeyType": "HASH" }],
                 "BillingMode": "PAY_PER_REQUEST",
-                "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": stepfunctions::kms_key_id(app) },
+                "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": app.pipeline_kms_key_id() },
             }),
         );
 
-        let definition = stepfunctions::emit(app).remove(0).contents;
+        let definition = stepfunctions::emit(app).unwrap().remove(0).contents;
         let created = server.sfn(
             &region,
             "CreateStateMachine",
@@ -424,13 +425,13 @@ impl<'a> Env<'a> {
     fn write_outcomes(&self, app: &App, outcome: &Outcome) {
         let ok = |stdout: &str, pending: u32| json!({ "Status": "Success", "ResponseCode": 0, "StandardOutputContent": stdout, "Pending": pending });
         let mut outcomes = json!({
-            app.ssm_document_name("bake"): ok(&format!("{AMI_ID}\n"), 0),
-            app.ssm_document_name("provision"): ok(&format!("{}\n", self.terraform_outputs), 0),
-            app.ssm_document_name("validate"): ok("", 1),
-            app.ssm_document_name("post"): ok("", 0),
+            app.ssm_document_name(ToolStage::Bake): ok(&format!("{AMI_ID}\n"), 0),
+            app.ssm_document_name(ToolStage::Provision): ok(&format!("{}\n", self.terraform_outputs), 0),
+            app.ssm_document_name(ToolStage::Validate): ok("", 1),
+            app.ssm_document_name(ToolStage::Post): ok("", 0),
         });
         if let Outcome::FailAt(stage) = outcome {
-            outcomes[app.ssm_document_name(stage)] = json!({
+            outcomes[app.ssm_document_name(ToolStage::from_word(stage).unwrap())] = json!({
                 "Status": "Failed",
                 "StatusDetails": "Failed",
                 "ResponseCode": 1,
@@ -573,11 +574,7 @@ impl<'a> Env<'a> {
 
     /// PreProvision stored the execution input as a SecureString.
     pub fn assert_secure_parameter(&self, app: &App) {
-        let name = format!(
-            "{}{}",
-            app.parameter_path(),
-            stepfunctions::EXECUTION_PARAMETER
-        );
+        let name = format!("{}{}", app.parameter_path(), parameter::EXECUTION);
         let got = self.server.json(
             "ssm",
             "AmazonSSM.GetParameter",
@@ -599,7 +596,7 @@ impl<'a> Env<'a> {
         );
         assert_eq!(
             described["Parameters"][0]["KeyId"],
-            stepfunctions::kms_key_id(app),
+            app.pipeline_kms_key_id(),
             "{described}"
         );
     }

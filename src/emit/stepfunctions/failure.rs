@@ -11,9 +11,9 @@
 //! path's own Tasks retry like any other but catch into the next step of the
 //! path (keeping `$.error` intact), so a broken rollback still reports.
 
-use super::names::deploy_role_arn;
 use super::postprovision::{listener_fields, subject};
-use super::{state, Builder, Integration};
+use super::{output, Builder, Integration};
+use crate::model::names::{state, TfOutput};
 use crate::model::Strategy;
 use serde_json::{json, Map, Value};
 
@@ -49,13 +49,13 @@ pub(super) fn build(b: &mut Builder) {
             );
             fields.insert(
                 "Parameters".into(),
-                json!({ "AutoScalingGroupName.$": "$.provision.outputs.asg_name" }),
+                json!({ "AutoScalingGroupName.$": output(TfOutput::AsgName) }),
             );
             fields.insert("ResultPath".into(), Value::Null);
             if app.bakes_elsewhere() {
                 fields.insert(
                     "Credentials".into(),
-                    json!({ "RoleArn": deploy_role_arn(app) }),
+                    json!({ "RoleArn": app.provision_role_arn() }),
                 );
             }
             (CANCEL_REFRESH, Value::Object(fields))

@@ -23,55 +23,30 @@
 //! PreProvision creates if missing (see `preprovision.rs` for why).
 
 mod failure;
-mod names;
+mod intrinsic;
 mod postprovision;
 mod preprovision;
 mod tools;
 
-use super::Artifact;
+use super::{pretty_json, Artifact, InternalError};
+use crate::model::names::{path, state, TfOutput, ToolStage};
 use crate::model::App;
 use serde_json::{json, Map, Value};
 
-pub use names::{
-    activity_arn, deploy_role_arn, kms_key_id, lambda_function_arn, partition, EXECUTION_PARAMETER,
-};
-
-/// Path of the state machine inside `DIR/<app>/<env>/`.
-pub const PATH: &str = "stepfunctions/pipeline.asl.json";
-
-/// State names other artifacts, tests and `paasc deploy --wait` may refer to.
-pub mod state {
-    pub const PRE_PROVISION: &str = "PreProvision";
-    pub const BAKERY: &str = "Bakery";
-    pub const PROVISION: &str = "Provision";
-    pub const VALIDATION: &str = "Validation";
-    pub const POST_PROVISION: &str = "PostProvision";
-    /// First state of the failure path (a `Choice`: roll back when Provision produced outputs).
-    pub const ROLLBACK: &str = "Rollback";
-    pub const NOTIFY_FAILURE: &str = "NotifyFailure";
-    pub const NOTIFY_SUCCESS: &str = "NotifySuccess";
-    pub const CLOSE_AUDIT_RECORD: &str = "CloseAuditRecord";
-    pub const FAILED: &str = "Failed";
-    pub const SUCCEEDED: &str = "Succeeded";
-}
-
-pub fn emit(app: &App) -> Vec<Artifact> {
-    let definition = definition(app);
-    // Serialising a `Value` cannot fail; an empty file would be caught by the validators.
-    let mut text = serde_json::to_string_pretty(&definition).unwrap_or_default();
-    text.push('\n');
-    vec![Artifact::new(PATH, text)]
+pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
+    let text = pretty_json("stepfunctions", &definition(app))?;
+    Ok(vec![Artifact::new(path::STATE_MACHINE, text)])
 }
 
 /// The whole state machine as a JSON value.
 pub fn definition(app: &App) -> Value {
     let mut b = Builder::new(app);
     preprovision::build(&mut b, state::BAKERY);
-    tools::build_stage(&mut b, tools::Stage::Bake, state::PROVISION);
-    tools::build_stage(&mut b, tools::Stage::Provision, state::VALIDATION);
-    tools::build_stage(&mut b, tools::Stage::Validate, state::POST_PROVISION);
+    tools::build_stage(&mut b, ToolStage::Bake, state::PROVISION);
+    tools::build_stage(&mut b, ToolStage::Provision, state::VALIDATION);
+    tools::build_stage(&mut b, ToolStage::Validate, state::POST_PROVISION);
     let after_smoke = postprovision::build(&mut b);
-    tools::build_stage(&mut b, tools::Stage::Post, &after_smoke);
+    tools::build_stage(&mut b, ToolStage::Post, &after_smoke);
     failure::build(&mut b);
 
     json!({
@@ -88,6 +63,11 @@ pub fn definition(app: &App) -> Value {
         "TimeoutSeconds": app.pipeline.timeout_seconds,
         "States": Value::Object(b.states),
     })
+}
+
+/// The JSONPath of a Terraform output that Provision kept (`$.provision.outputs.<name>`).
+pub(crate) fn output(o: TfOutput) -> String {
+    format!("$.provision.outputs.{}", o.name())
 }
 
 /// Accumulates states; helpers for what every Task shares.
@@ -231,6 +211,6 @@ impl<'a> Builder<'a> {
 
     /// Resource ARN of an optimized or AWS SDK integration: `arn:<partition>:states:::<rest>`.
     pub fn integration(&self, rest: &str) -> String {
-        format!("arn:{}:states:::{}", partition(&self.app.region), rest)
+        format!("arn:{}:states:::{}", self.app.partition(), rest)
     }
 }

@@ -5,8 +5,8 @@
 //! Rolling releases have no shift: Terraform's instance refresh already
 //! replaced the instances behind the one target group.
 
-use super::names::deploy_role_arn;
-use super::{state, Builder, Integration};
+use super::{output, Builder, Integration};
+use crate::model::names::{state, TfOutput};
 use crate::model::Strategy;
 use serde_json::{json, Map, Value};
 
@@ -30,7 +30,7 @@ pub(super) fn build(b: &mut Builder) -> String {
                         "execution.$": "$$.Execution.Id",
                         "ami_id.$": "$.bake.ami_id",
                         "content_hash.$": "$.content_hash",
-                        "alb_dns_name.$": "$.provision.outputs.alb_dns_name",
+                        "alb_dns_name.$": output(TfOutput::AlbDnsName),
                     },
                 },
                 "ResultPath": null,
@@ -95,13 +95,13 @@ pub(super) fn listener_fields(b: &Builder, blue: u8, green: u8, comment: &str) -
     fields.insert(
         "Parameters".into(),
         json!({
-            "ListenerArn.$": "$.provision.outputs.listener_arn",
+            "ListenerArn.$": output(TfOutput::ListenerArn),
             "DefaultActions": [{
                 "Type": "forward",
                 "ForwardConfig": {
                     "TargetGroups": [
-                        { "TargetGroupArn.$": "$.provision.outputs.blue_target_group_arn", "Weight": blue },
-                        { "TargetGroupArn.$": "$.provision.outputs.green_target_group_arn", "Weight": green },
+                        { "TargetGroupArn.$": output(TfOutput::BlueTargetGroupArn), "Weight": blue },
+                        { "TargetGroupArn.$": output(TfOutput::GreenTargetGroupArn), "Weight": green },
                     ],
                 },
             }],
@@ -112,7 +112,7 @@ pub(super) fn listener_fields(b: &Builder, blue: u8, green: u8, comment: &str) -
     if b.app.bakes_elsewhere() {
         fields.insert(
             "Credentials".into(),
-            json!({ "RoleArn": deploy_role_arn(b.app) }),
+            json!({ "RoleArn": b.app.provision_role_arn() }),
         );
     }
     Value::Object(fields)

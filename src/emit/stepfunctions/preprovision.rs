@@ -13,8 +13,8 @@
 //! module therefore never creates this table; its `audit_table` output only
 //! names it.
 
-use super::names::{kms_key_id, EXECUTION_PARAMETER};
-use super::{state, Builder, Integration};
+use super::{Builder, Integration};
+use crate::model::names::{parameter, state};
 use serde_json::json;
 
 const DESCRIBE: &str = "DescribeAuditTable";
@@ -30,7 +30,7 @@ const TABLE_POLL_SECONDS: u64 = 5;
 pub(super) fn build(b: &mut Builder, next: &str) {
     let app = b.app;
     let table = app.audit_table();
-    let key = kms_key_id(app);
+    let key = app.pipeline_kms_key_id();
 
     let put = b.task(
         b.integration("aws-sdk:ssm:putParameter"),
@@ -38,7 +38,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         json!({
             "Comment": "Pipeline inputs of this execution, encrypted with the app's KMS key",
             "Parameters": {
-                "Name": format!("{}{}", app.parameter_path(), EXECUTION_PARAMETER),
+                "Name": app.parameter(parameter::EXECUTION),
                 "Type": "SecureString",
                 "KeyId": key,
                 "Overwrite": true,
@@ -77,7 +77,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
                 "BillingMode": "PAY_PER_REQUEST",
                 // Step Functions spells SDK fields the AWS SDK for Java v2 way
                 // (`SseSpecification`, not the wire name `SSESpecification`).
-                "SseSpecification": { "Enabled": true, "SseType": "KMS", "KmsMasterKeyId": kms_key_id(app) },
+                "SseSpecification": { "Enabled": true, "SseType": "KMS", "KmsMasterKeyId": app.pipeline_kms_key_id() },
                 "DeletionProtectionEnabled": true,
                 "Tags": tags(b),
             },

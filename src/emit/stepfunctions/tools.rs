@@ -17,74 +17,19 @@
 //! State layout: `$.bake` ends as `{"ami_id"}`, `$.provision` as
 //! `{"outputs": {...}}` holding only the outputs later states read.
 
-use super::names::{activity_arn, intrinsic_escape, lambda_function_arn};
-use super::{state, Builder, Integration};
+use super::intrinsic::intrinsic_escape;
+use super::{output, Builder, Integration};
+use crate::model::names::{doc_param, state, TfOutput, ToolStage as Stage};
 use crate::model::{Strategy, Workers};
 use serde_json::{json, Map, Value};
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Stage {
-    Bake,
-    Provision,
-    Validate,
-    Post,
-}
-
-impl Stage {
-    /// The stage word in SSM document, Lambda function and activity names.
-    pub fn word(self) -> &'static str {
-        match self {
-            Stage::Bake => "bake",
-            Stage::Provision => "provision",
-            Stage::Validate => "validate",
-            Stage::Post => "post",
-        }
-    }
-    /// The entry state of the stage.
-    pub fn state(self) -> &'static str {
-        match self {
-            Stage::Bake => state::BAKERY,
-            Stage::Provision => state::PROVISION,
-            Stage::Validate => state::VALIDATION,
-            Stage::Post => state::POST_PROVISION,
-        }
-    }
-    /// Where the stage keeps its working data.
-    fn key(self) -> &'static str {
-        match self {
-            Stage::Bake => "bake",
-            Stage::Provision => "provision",
-            Stage::Validate => "validate",
-            Stage::Post => "post",
-        }
-    }
-    /// Seconds between `getCommandInvocation` polls: a bake takes many
-    /// minutes, the checks a few.
-    fn poll_seconds(self) -> u64 {
-        match self {
-            Stage::Bake => 30,
-            Stage::Provision => 15,
-            Stage::Validate | Stage::Post => 10,
-        }
-    }
-}
-
-/// The Terraform outputs later states read (contract names), per strategy.
-pub(super) fn needed_outputs(strategy: Strategy) -> &'static [&'static str] {
-    match strategy {
-        Strategy::BlueGreen => &[
-            "alb_dns_name",
-            "asg_name",
-            "listener_arn",
-            "blue_target_group_arn",
-            "green_target_group_arn",
-        ],
-        Strategy::Rolling => &[
-            "alb_dns_name",
-            "asg_name",
-            "listener_arn",
-            "target_group_arn",
-        ],
+/// Seconds between `getCommandInvocation` polls: a bake takes many
+/// minutes, the checks a few.
+fn poll_seconds(stage: Stage) -> u64 {
+    match stage {
+        Stage::Bake => 30,
+        Stage::Provision => 15,
+        Stage::Validate | Stage::Post => 10,
     }
 }
 
@@ -100,37 +45,40 @@ pub(super) fn build_stage(b: &mut Builder, stage: Stage, next: &str) {
 fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
     let mut p = Map::new();
     p.insert(
-        "ArtifactBucket.$".into(),
+        format!("{}.$", doc_param::ARTIFACT_BUCKET),
         json!("States.Array($.artifact_bucket)"),
     );
     p.insert(
-        "ArtifactPrefix.$".into(),
+        format!("{}.$", doc_param::ARTIFACT_PREFIX),
         json!("States.Array($.artifact_prefix)"),
     );
     p.insert(
-        "ExecutionId.$".into(),
+        format!("{}.$", doc_param::EXECUTION_ID),
         json!("States.Array($$.Execution.Name)"),
     );
     match stage {
         Stage::Bake => {}
         Stage::Provision => {
-            p.insert("AmiId.$".into(), json!("States.Array($.bake.ami_id)"));
+            p.insert(
+                format!("{}.$", doc_param::AMI_ID),
+                json!("States.Array($.bake.ami_id)"),
+            );
             if b.app.release.strategy == Strategy::BlueGreen {
                 // New instances take no traffic until PostProvision shifts it.
-                p.insert("BlueWeight".into(), json!(["100"]));
-                p.insert("GreenWeight".into(), json!(["0"]));
+                p.insert(doc_param::BLUE_WEIGHT.into(), json!(["100"]));
+                p.insert(doc_param::GREEN_WEIGHT.into(), json!(["0"]));
             }
         }
         Stage::Validate => {
             p.insert(
-                "AsgName.$".into(),
-                json!("States.Array($.provision.outputs.asg_name)"),
+                format!("{}.$", doc_param::ASG_NAME),
+                json!(format!("States.Array({})", output(TfOutput::AsgName))),
             );
         }
         Stage::Post => {
             p.insert(
-                "AlbDnsName.$".into(),
-                json!("States.Array($.provision.outputs.alb_dns_name)"),
+                format!("{}.$", doc_param::ALB_DNS_NAME),
+                json!(format!("States.Array({})", output(TfOutput::AlbDnsName))),
             );
         }
     }
@@ -140,7 +88,7 @@ fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
 fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     let app = b.app;
     let name = stage.state();
-    let key = stage.key();
+    let key = stage.word();
     let wait = format!("{name}Wait");
     let poll = format!("{name}Poll");
     let status = format!("{name}Status");
@@ -151,9 +99,9 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
         b.integration("aws-sdk:ssm:sendCommand"),
         Integration::Ssm,
         json!({
-            "Comment": format!("Runs SSM document {} on the runner instance", app.ssm_document_name(stage.word())),
+            "Comment": format!("Runs SSM document {} on the runner instance", app.ssm_document_name(stage)),
             "Parameters": {
-                "DocumentName": app.ssm_document_name(stage.word()),
+                "DocumentName": app.ssm_document_name(stage),
                 "InstanceIds.$": "States.Array($.runner_instance_id)",
                 "Comment": format!("paasc {}/{} {}", app.name, app.env, stage.word()),
                 "Parameters": ssm_parameters(b, stage),
@@ -167,7 +115,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     b.add(name, send);
     b.add(
         &wait,
-        json!({ "Type": "Wait", "Seconds": stage.poll_seconds(), "Next": poll }),
+        json!({ "Type": "Wait", "Seconds": poll_seconds(stage), "Next": poll }),
     );
 
     let mut selector = Map::new();
@@ -248,7 +196,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
                 "Error": format!("paasc.{name}CommandFailed"),
                 "Cause.$": format!(
                     "States.Format('SSM document {} (command {{}}) ended with status {{}}: {{}}{}', $.{key}.command.CommandId, $.{key}.invocation.Status, $.{key}.invocation.StatusDetails)",
-                    intrinsic_escape(&app.ssm_document_name(stage.word())),
+                    intrinsic_escape(&app.ssm_document_name(stage)),
                     expectation
                 ),
             },
@@ -293,7 +241,8 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
 /// Keeps only the needed outputs' values: `$.provision = {"outputs": {...}}`.
 fn add_output_selection(b: &mut Builder, name: &str, raw: &str, next: &str) {
     let mut outputs = Map::new();
-    for o in needed_outputs(b.app.release.strategy) {
+    for o in TfOutput::read_by_pipeline(b.app.release.strategy) {
+        let o = o.name();
         outputs.insert(format!("{o}.$"), json!(format!("{raw}.{o}.value")));
     }
     b.add(
@@ -338,7 +287,7 @@ fn worker_payload(b: &Builder, stage: Stage) -> Value {
 fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     let app = b.app;
     let name = stage.state();
-    let key = stage.key();
+    let key = stage.word();
     let lambda = app.pipeline.workers == Workers::Lambda;
     // Bake and provision results are checked by a Choice before anything reads
     // them: a missing field read by a selector would be an uncatchable
@@ -352,7 +301,7 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     };
     let mut fields = Map::new();
     let (resource, integration, worker) = if lambda {
-        let function = lambda_function_arn(app, stage.word());
+        let function = app.lambda_function_arn(stage);
         fields.insert(
             "Parameters".into(),
             json!({ "FunctionName": function, "Payload": worker_payload(b, stage) }),
@@ -367,7 +316,7 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
             function,
         )
     } else {
-        let activity = activity_arn(app, stage.word());
+        let activity = app.activity_arn(stage);
         fields.insert("Parameters".into(), worker_payload(b, stage));
         fields.insert("TimeoutSeconds".into(), json!(app.pipeline.timeout_seconds));
         // A worker that stops heartbeating has died: fail (and retry) long before the timeout.

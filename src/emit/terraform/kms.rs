@@ -5,10 +5,7 @@
 //! region for the log groups, the Auto Scaling service-linked role for the
 //! encrypted EBS volumes) plus the alias `alias/paas-<app>-<env>`.
 
-use super::{
-    block, call, data, ident_obj, managed_kms_alias, partition, quoted_obj, r, resource, s, strs,
-    TfFile,
-};
+use super::{block, call, data, ident_obj, partition, quoted_obj, r, resource, s, strs, TfFile};
 use crate::model::{App, Kms};
 use hcl::{Block, Body, Expression};
 
@@ -43,7 +40,7 @@ pub(crate) fn emit(app: &App) -> TfFile {
             );
             body = body.add_block(
                 resource("aws_kms_alias", "this")
-                    .add_attribute(("name", s(managed_kms_alias(app))))
+                    .add_attribute(("name", s(app.managed_kms_alias())))
                     .add_attribute(("target_key_id", r("aws_kms_key.this.key_id")))
                     .build(),
             );
@@ -159,11 +156,7 @@ pub(crate) fn policy_document(name: &str, statements: Vec<Statement<'_>>) -> Blo
 
 /// Domain suffix of service principals in the app's partition.
 pub(crate) fn service_domain(app: &App) -> &'static str {
-    if partition(app) == "aws-cn" {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    }
+    crate::model::names::service_domain(app.partition())
 }
 
 /// The key policy, inline as `jsonencode({...})`: a key policy is not an

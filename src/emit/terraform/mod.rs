@@ -17,7 +17,7 @@
 //! - The interface (variables, outputs) is the cross-artifact contract: see
 //!   `docs/artifacts/terraform.md`.
 
-use super::{header, Artifact};
+use super::{header, Artifact, InternalError};
 use crate::model::App;
 use hcl::expr::{FuncCall, Traversal, Variable};
 use hcl::template::Template;
@@ -44,7 +44,7 @@ pub(crate) struct TfFile {
 }
 
 /// Every file of the root module for one app/env, sorted by path.
-pub fn emit(app: &App) -> Vec<Artifact> {
+pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
     let files = vec![
         versions::versions(app),
         versions::variables(app),
@@ -57,32 +57,29 @@ pub fn emit(app: &App) -> Vec<Artifact> {
         compute::emit(app),
         versions::outputs(app),
     ];
-    let mut out: Vec<Artifact> = files
+    let mut out = files
         .into_iter()
-        .map(|f| Artifact::new(format!("terraform/{}", f.name), render(app, &f)))
-        .collect();
+        .map(|f| {
+            Ok(Artifact::new(
+                format!("terraform/{}", f.name),
+                render(app, &f)?,
+            ))
+        })
+        .collect::<Result<Vec<Artifact>, InternalError>>()?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
 }
 
-fn render(app: &App, file: &TfFile) -> String {
-    let formatted = match hcl::format::to_string(&file.body) {
-        Ok(text) => text,
-        // Formatting an in-memory body only fails on writer errors, which a
-        // String never produces; keep the function total anyway and make the
-        // failure visible to `terraform validate`.
-        Err(err) => format!(
-            "paasc_format_error = \"{}\"\n",
-            err.to_string().replace('"', "'")
-        ),
-    };
+fn render(app: &App, file: &TfFile) -> Result<String, InternalError> {
+    let formatted =
+        hcl::format::to_string(&file.body).map_err(|e| InternalError::new("terraform", e))?;
     let aligned = text::align_assignments(&text::collapse_empty_blocks(&formatted));
     let with_skips = text::insert_skips(&aligned, &file.skips);
-    format!(
+    Ok(format!(
         "{}\n{}",
         header(app, "#"),
         with_skips.trim_end_matches('\n')
-    ) + "\n"
+    ) + "\n")
 }
 
 // ---------------------------------------------------------------------------
@@ -212,21 +209,6 @@ pub(crate) fn elb_name(base: &str) -> String {
 /// Dedicated bucket for ALB access logs (SSE-S3 only, see docs).
 pub fn alb_logs_bucket(app: &App) -> String {
     fit_name(&format!("{}-alb-logs-{}", app.prefix(), app.account), 63)
-}
-
-/// Alias of the key the module creates when the spec has no `kms`.
-pub fn managed_kms_alias(app: &App) -> String {
-    format!("alias/paas-{}-{}", app.name, app.env)
-}
-
-/// Role the provider assumes in the app's account when the pipeline runs in
-/// another account.
-pub fn provision_role_arn(app: &App) -> String {
-    format!(
-        "arn:{}:iam::{}:role/paas-provision",
-        partition(app),
-        app.account
-    )
 }
 
 #[cfg(test)]

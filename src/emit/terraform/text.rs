@@ -14,36 +14,31 @@ use super::skips::Skip;
 /// block header, closing brace, comment, multi-line value opener) ends the
 /// run. Within a run every `=` moves to one column past the longest key.
 pub fn align_assignments(text: &str) -> String {
-    let lines: Vec<&str> = text.split('\n').collect();
-    let splits: Vec<Option<usize>> = lines.iter().map(|l| assign_position(l)).collect();
+    let lines: Vec<(&str, Option<usize>)> =
+        text.split('\n').map(|l| (l, assign_position(l))).collect();
+    fn lead(line: &str, eq: usize) -> &str {
+        line.get(..eq).unwrap_or(line).trim_end()
+    }
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
-    let mut i = 0;
-    while i < lines.len() {
-        if splits[i].is_none() {
-            out.push(lines[i].to_string());
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < lines.len() && splits[i].is_some() {
-            i += 1;
-        }
-        let width = (start..i)
-            .filter_map(|j| splits[j].map(|eq| lines[j][..eq].trim_end().chars().count()))
+    for run in lines.chunk_by(|a, b| a.1.is_some() && b.1.is_some()) {
+        let width = run
+            .iter()
+            .filter_map(|(l, eq)| eq.map(|eq| lead(l, eq).chars().count()))
             .max()
             .unwrap_or(0);
-        for j in start..i {
-            if let Some(eq) = splits[j] {
-                let lead = lines[j][..eq].trim_end();
-                let pad = width - lead.chars().count() + 1;
-                let rest = lines[j][eq + 1..].trim_start();
-                let line = if rest.is_empty() {
-                    format!("{lead}{}=", " ".repeat(pad))
-                } else {
-                    format!("{lead}{}= {rest}", " ".repeat(pad))
-                };
-                out.push(line);
-            }
+        for (line, eq) in run {
+            let Some(eq) = eq else {
+                out.push(line.to_string());
+                continue;
+            };
+            let key = lead(line, *eq);
+            let pad = width.saturating_sub(key.chars().count()) + 1;
+            let rest = line.get(eq + 1..).unwrap_or("").trim_start();
+            out.push(if rest.is_empty() {
+                format!("{key}{}=", " ".repeat(pad))
+            } else {
+                format!("{key}{}= {rest}", " ".repeat(pad))
+            });
         }
     }
     out.join("\n")
@@ -83,8 +78,7 @@ fn assign_position(line: &str) -> Option<usize> {
     let mut eq: Option<usize> = None;
     let mut depth: i64 = 0;
     let mut k = first;
-    while k < bytes.len() {
-        let c = bytes[k];
+    while let Some(&c) = bytes.get(k) {
         if in_string {
             match c {
                 b'\\' => k += 1,
@@ -97,7 +91,7 @@ fn assign_position(line: &str) -> Option<usize> {
                 b'{' | b'[' | b'(' if eq.is_some() => depth += 1,
                 b'}' | b']' | b')' if eq.is_some() => depth -= 1,
                 b'=' if eq.is_none() && k > first => {
-                    let prev = bytes[k - 1];
+                    let prev = bytes.get(k - 1).copied().unwrap_or(b' ');
                     let next = bytes.get(k + 1).copied().unwrap_or(b' ');
                     let operator =
                         matches!(prev, b'=' | b'!' | b'<' | b'>') || matches!(next, b'=' | b'>');

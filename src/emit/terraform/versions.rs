@@ -3,6 +3,7 @@
 //! Variable and output names are the cross-artifact contract.
 
 use super::{block, call, ident_obj, kms, quoted_obj, r, s, strs, TfFile};
+use crate::model::names::{tf_var, TfOutput};
 use crate::model::{App, Strategy};
 use hcl::expr::{BinaryOp, BinaryOperator, Operation};
 use hcl::{Block, Body, Expression};
@@ -46,7 +47,7 @@ pub(crate) fn versions(app: &App) -> TfFile {
         // app's account, reached through the role paasc documents.
         provider = provider.add_block(
             block("assume_role")
-                .add_attribute(("role_arn", s(super::provision_role_arn(app))))
+                .add_attribute(("role_arn", s(app.provision_role_arn())))
                 .add_attribute((
                     "session_name",
                     s(super::fit_name(&format!("paasc-{}", app.prefix()), 64)),
@@ -98,7 +99,7 @@ fn weight_variable(name: &str, default: u32, who: &str) -> Block {
 
 pub(crate) fn variables(app: &App) -> TfFile {
     let ami = block("variable")
-        .add_label("ami_id")
+        .add_label(tf_var::AMI_ID)
         .add_attribute((
             "description",
             s("AMI baked by the Bake stage for this release"),
@@ -112,7 +113,10 @@ pub(crate) fn variables(app: &App) -> TfFile {
                         "can",
                         vec![call(
                             "regex",
-                            vec![s("^ami-[0-9a-f]{8,17}$"), r("var.ami_id")],
+                            vec![
+                                s("^ami-[0-9a-f]{8,17}$"),
+                                r(&format!("var.{}", tf_var::AMI_ID)),
+                            ],
                         )],
                     ),
                 ))
@@ -123,8 +127,8 @@ pub(crate) fn variables(app: &App) -> TfFile {
     let mut body = Body::builder().add_block(ami);
     if app.release.strategy == Strategy::BlueGreen {
         body = body
-            .add_block(weight_variable("blue_weight", 100, "blue"))
-            .add_block(weight_variable("green_weight", 0, "green"));
+            .add_block(weight_variable(tf_var::BLUE_WEIGHT, 100, "blue"))
+            .add_block(weight_variable(tf_var::GREEN_WEIGHT, 0, "green"));
     }
     TfFile {
         name: "variables.tf",
@@ -133,9 +137,9 @@ pub(crate) fn variables(app: &App) -> TfFile {
     }
 }
 
-fn output(name: &str, description: &str, value: Expression) -> Block {
+fn output(name: TfOutput, description: &str, value: Expression) -> Block {
     block("output")
-        .add_label(name)
+        .add_label(name.name())
         .add_attribute(("description", s(description)))
         .add_attribute(("value", value))
         .build()
@@ -144,42 +148,42 @@ fn output(name: &str, description: &str, value: Expression) -> Block {
 pub(crate) fn outputs(app: &App) -> TfFile {
     let mut outs = vec![
         output(
-            "alb_dns_name",
+            TfOutput::AlbDnsName,
             "DNS name of the application load balancer",
             r("aws_lb.this.dns_name"),
         ),
         output(
-            "listener_arn",
+            TfOutput::ListenerArn,
             "ARN of the listener that forwards to the fleet",
             r(super::lb::main_listener(app)),
         ),
         output(
-            "asg_name",
+            TfOutput::AsgName,
             "Name of the auto scaling group",
             r("aws_autoscaling_group.this.name"),
         ),
         output(
-            "log_bucket",
+            TfOutput::LogBucket,
             "Encrypted bucket for logs and InSpec reports",
             r("aws_s3_bucket.logs.id"),
         ),
         output(
-            "audit_table",
+            TfOutput::AuditTable,
             "DynamoDB audit table (created by the pipeline's PreProvision stage)",
             s(app.audit_table()),
         ),
         output(
-            "instance_role_arn",
+            TfOutput::InstanceRoleArn,
             "IAM role of the instances",
             r("aws_iam_role.instance.arn"),
         ),
         output(
-            "kms_key_arn",
+            TfOutput::KmsKeyArn,
             "KMS key that encrypts the app's data",
             kms::key_arn(),
         ),
         output(
-            "log_group",
+            TfOutput::LogGroup,
             "CloudWatch log group of the app",
             r("aws_cloudwatch_log_group.app.name"),
         ),
@@ -187,18 +191,18 @@ pub(crate) fn outputs(app: &App) -> TfFile {
     match app.release.strategy {
         Strategy::BlueGreen => {
             outs.push(output(
-                "blue_target_group_arn",
+                TfOutput::BlueTargetGroupArn,
                 "Blue target group",
                 r("aws_lb_target_group.blue.arn"),
             ));
             outs.push(output(
-                "green_target_group_arn",
+                TfOutput::GreenTargetGroupArn,
                 "Green target group",
                 r("aws_lb_target_group.green.arn"),
             ));
         }
         Strategy::Rolling => outs.push(output(
-            "target_group_arn",
+            TfOutput::TargetGroupArn,
             "Target group of the fleet",
             r("aws_lb_target_group.this.arn"),
         )),

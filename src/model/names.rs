@@ -1,0 +1,347 @@
+//! The contract between artifacts: every name two artifacts (or an artifact
+//! and `paasc deploy`) must agree on, derived from the model in one place.
+//!
+//! Emitters never import each other, and deploy never reads an emitter's
+//! internals: the Packer variable the bake document sets, the Terraform
+//! output the state machine reads, the SSM document a task runs, the
+//! parameter deploy writes and the state machine reads, are all named here,
+//! so a rename is one edit and a mismatch fails to compile.
+
+use super::{App, Kms, Strategy};
+
+/// The AWS partition of a region code (`aws`, `aws-cn`, `aws-us-gov`, ...).
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
+/// Domain suffix of service principals in a partition (`logs.eu-west-1.amazonaws.com`).
+pub fn service_domain(partition: &str) -> &'static str {
+    if partition == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    }
+}
+
+/// `arn:<partition>:<service>:<region>:<account>:<resource>` (region and
+/// account empty for global resources such as IAM and S3).
+pub fn arn(partition: &str, service: &str, region: &str, account: &str, resource: &str) -> String {
+    format!("arn:{partition}:{service}:{region}:{account}:{resource}")
+}
+
+/// Paths of artifacts inside `DIR/<app>/<env>/` that other artifacts or
+/// deploy look up.
+pub mod path {
+    pub const MANIFEST: &str = "manifest.json";
+    pub const STATE_MACHINE: &str = "stepfunctions/pipeline.asl.json";
+    pub const PACKER_TEMPLATE: &str = "packer/image.pkr.hcl";
+    pub const PACKER_PLUGINS: &str = "packer/plugins.pkr.hcl";
+    pub const CHEF_NODE: &str = "chef/node.json";
+}
+
+/// The state machine's state names that `deploy --wait`, tests and the
+/// docs refer to. Every state of a stage has a name starting with the
+/// stage's (`BakeryWait` belongs to `Bakery`).
+pub mod state {
+    pub const PRE_PROVISION: &str = "PreProvision";
+    pub const BAKERY: &str = "Bakery";
+    pub const PROVISION: &str = "Provision";
+    pub const VALIDATION: &str = "Validation";
+    pub const POST_PROVISION: &str = "PostProvision";
+    /// First state of the failure path (a `Choice`: roll back when Provision produced outputs).
+    pub const ROLLBACK: &str = "Rollback";
+    pub const NOTIFY_FAILURE: &str = "NotifyFailure";
+    pub const NOTIFY_SUCCESS: &str = "NotifySuccess";
+    pub const CLOSE_AUDIT_RECORD: &str = "CloseAuditRecord";
+    pub const FAILED: &str = "Failed";
+    pub const SUCCEEDED: &str = "Succeeded";
+    /// The five stages, in order.
+    pub const STAGES: [&str; 5] = [PRE_PROVISION, BAKERY, PROVISION, VALIDATION, POST_PROVISION];
+}
+
+/// The pipeline stages that run tools (SSM documents, activities, Lambda
+/// functions), in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ToolStage {
+    Bake,
+    Provision,
+    Validate,
+    Post,
+}
+
+impl ToolStage {
+    pub const ALL: [ToolStage; 4] = [
+        ToolStage::Bake,
+        ToolStage::Provision,
+        ToolStage::Validate,
+        ToolStage::Post,
+    ];
+
+    /// The stage's word in document, activity and file names (`ssm/bake.json`).
+    pub fn word(self) -> &'static str {
+        match self {
+            ToolStage::Bake => "bake",
+            ToolStage::Provision => "provision",
+            ToolStage::Validate => "validate",
+            ToolStage::Post => "post",
+        }
+    }
+
+    /// The pipeline stage (state name) the tool stage runs in.
+    pub fn state(self) -> &'static str {
+        match self {
+            ToolStage::Bake => state::BAKERY,
+            ToolStage::Provision => state::PROVISION,
+            ToolStage::Validate => state::VALIDATION,
+            ToolStage::Post => state::POST_PROVISION,
+        }
+    }
+
+    /// The SSM command document's path among the artifacts.
+    pub fn document_path(self) -> String {
+        format!("ssm/{}.json", self.word())
+    }
+
+    pub fn from_word(word: &str) -> Option<ToolStage> {
+        ToolStage::ALL.into_iter().find(|s| s.word() == word)
+    }
+}
+
+/// Names of the SecureString parameters under `App::parameter_path()`.
+pub mod parameter {
+    /// The resolved app model (deploy writes it).
+    pub const CONFIG: &str = "config";
+    /// Where this deploy's artifacts are, with their sha256 (deploy writes it).
+    pub const ARTIFACTS: &str = "artifacts";
+    /// The pipeline inputs of the latest execution (PreProvision writes it).
+    pub const EXECUTION: &str = "execution";
+}
+
+/// Variables of the Packer template the bake document sets with `-var`.
+pub mod packer_var {
+    pub const VERSION: &str = "version";
+    /// AMI id that replaces the `source_ami_filter` lookup when not empty.
+    pub const SOURCE_AMI: &str = "source_ami";
+    /// Subnet of the temporary builder instance (`""`: the default VPC's).
+    pub const SUBNET_ID: &str = "subnet_id";
+    /// Overrides the AMI name's timestamp (`""`: the time of the build).
+    pub const BUILD_TIMESTAMP: &str = "build_timestamp";
+    /// The root device of the base image (the launch mapping resizes it).
+    pub const ROOT_DEVICE_NAME: &str = "root_device_name";
+    /// Cinc Client version given to the installer.
+    pub const CINC_VERSION: &str = "cinc_version";
+    /// Only for `Kms::Managed`: the key the pipeline supplies.
+    pub const KMS_KEY_ID: &str = "kms_key_id";
+}
+
+/// Parameters of the SSM command documents, which the state machine's
+/// `sendCommand` tasks pass (each a list of one string).
+pub mod doc_param {
+    pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
+    pub const ARTIFACT_PREFIX: &str = "ArtifactPrefix";
+    pub const EXECUTION_ID: &str = "ExecutionId";
+    pub const VERSION: &str = "Version";
+    pub const SOURCE_AMI: &str = "SourceAmi";
+    pub const BUILD_TIMESTAMP: &str = "BuildTimestamp";
+    pub const KMS_KEY_ID: &str = "KmsKeyId";
+    pub const AMI_ID: &str = "AmiId";
+    pub const BLUE_WEIGHT: &str = "BlueWeight";
+    pub const GREEN_WEIGHT: &str = "GreenWeight";
+    pub const ASG_NAME: &str = "AsgName";
+    pub const ALB_DNS_NAME: &str = "AlbDnsName";
+}
+
+/// Variables of the Terraform module the provision document sets with `-var`.
+pub mod tf_var {
+    pub const AMI_ID: &str = "ami_id";
+    pub const BLUE_WEIGHT: &str = "blue_weight";
+    pub const GREEN_WEIGHT: &str = "green_weight";
+}
+
+/// Outputs of the Terraform module that the state machine reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TfOutput {
+    AlbDnsName,
+    ListenerArn,
+    AsgName,
+    LogBucket,
+    AuditTable,
+    InstanceRoleArn,
+    KmsKeyArn,
+    LogGroup,
+    BlueTargetGroupArn,
+    GreenTargetGroupArn,
+    TargetGroupArn,
+}
+
+impl TfOutput {
+    pub fn name(self) -> &'static str {
+        match self {
+            TfOutput::AlbDnsName => "alb_dns_name",
+            TfOutput::ListenerArn => "listener_arn",
+            TfOutput::AsgName => "asg_name",
+            TfOutput::LogBucket => "log_bucket",
+            TfOutput::AuditTable => "audit_table",
+            TfOutput::InstanceRoleArn => "instance_role_arn",
+            TfOutput::KmsKeyArn => "kms_key_arn",
+            TfOutput::LogGroup => "log_group",
+            TfOutput::BlueTargetGroupArn => "blue_target_group_arn",
+            TfOutput::GreenTargetGroupArn => "green_target_group_arn",
+            TfOutput::TargetGroupArn => "target_group_arn",
+        }
+    }
+
+    /// The outputs later states read, per strategy (the state machine keeps
+    /// only these; the module emits them all).
+    pub fn read_by_pipeline(strategy: Strategy) -> &'static [TfOutput] {
+        match strategy {
+            Strategy::BlueGreen => &[
+                TfOutput::AlbDnsName,
+                TfOutput::AsgName,
+                TfOutput::ListenerArn,
+                TfOutput::BlueTargetGroupArn,
+                TfOutput::GreenTargetGroupArn,
+            ],
+            Strategy::Rolling => &[
+                TfOutput::AlbDnsName,
+                TfOutput::AsgName,
+                TfOutput::ListenerArn,
+                TfOutput::TargetGroupArn,
+            ],
+        }
+    }
+}
+
+/// Names derived from the spec, shared by every emitter so they agree.
+impl App {
+    /// The AWS partition of the app's region.
+    pub fn partition(&self) -> &'static str {
+        partition(&self.region)
+    }
+    /// `<app>-<env>`: prefix for AWS resource names.
+    pub fn prefix(&self) -> String {
+        format!("{}-{}", self.name, self.env)
+    }
+    /// The Step Functions state machine name.
+    pub fn state_machine_name(&self) -> String {
+        format!("paas-{}-{}", self.name, self.env)
+    }
+    /// SSM Parameter Store path prefix for config, ends with `/`.
+    pub fn parameter_path(&self) -> String {
+        format!("/paas/{}/{}/", self.name, self.env)
+    }
+    /// The full name of one of the app's parameters (see [`parameter`]).
+    pub fn parameter(&self, name: &str) -> String {
+        format!("{}{name}", self.parameter_path())
+    }
+    /// DynamoDB audit table name.
+    pub fn audit_table(&self) -> String {
+        format!("paas-audit-{}-{}", self.name, self.env)
+    }
+    /// CloudWatch log group name.
+    pub fn log_group(&self) -> String {
+        format!("/paas/{}/{}", self.name, self.env)
+    }
+    /// Whether the AMI is baked in another account than the app's.
+    pub fn bakes_elsewhere(&self) -> bool {
+        self.pipeline.account != self.account
+    }
+    /// Name of the SSM command document of a tool stage: `paas-<app>-<env>-<stage>`.
+    pub fn ssm_document_name(&self, stage: ToolStage) -> String {
+        format!("paas-{}-{}-{}", self.name, self.env, stage.word())
+    }
+    /// `workers = activity`: the activity a tool stage waits on, in the
+    /// account of the state machine (the pipeline account).
+    pub fn activity_arn(&self, stage: ToolStage) -> String {
+        arn(
+            self.partition(),
+            "states",
+            &self.region,
+            &self.pipeline.account,
+            &format!("activity:{}-{}", self.name, stage.word()),
+        )
+    }
+    /// `workers = lambda`: the function a tool stage invokes, in the
+    /// pipeline account: `paas-<app>-<env>-<stage>`.
+    pub fn lambda_function_arn(&self, stage: ToolStage) -> String {
+        arn(
+            self.partition(),
+            "lambda",
+            &self.region,
+            &self.pipeline.account,
+            &format!("function:paas-{}-{}-{}", self.name, self.env, stage.word()),
+        )
+    }
+    /// `alias/paas-<app>-<env>`: the alias of the key created for the app
+    /// when the spec names no `kms`.
+    pub fn managed_kms_alias(&self) -> String {
+        format!("alias/paas-{}-{}", self.name, self.env)
+    }
+    /// The app's KMS key as any account can name it: key ARNs as they are,
+    /// aliases as alias ARNs in the app's account (a bare alias resolves in
+    /// the caller's account).
+    pub fn kms_key_arn(&self) -> String {
+        let alias = match &self.kms {
+            Kms::KeyArn(arn) => return arn.clone(),
+            Kms::Alias(alias) => alias.clone(),
+            Kms::Managed => self.managed_kms_alias(),
+        };
+        arn(self.partition(), "kms", &self.region, &self.account, &alias)
+    }
+    /// The KMS key id the pipeline account uses for the app's parameters
+    /// and audit table: a bare alias when the pipeline runs in the app's
+    /// account, an alias ARN otherwise (KMS accepts alias ARNs
+    /// cross-account, not bare aliases).
+    pub fn pipeline_kms_key_id(&self) -> String {
+        match &self.kms {
+            Kms::KeyArn(arn) => arn.clone(),
+            Kms::Alias(alias) if !self.bakes_elsewhere() => alias.clone(),
+            Kms::Managed if !self.bakes_elsewhere() => self.managed_kms_alias(),
+            _ => self.kms_key_arn(),
+        }
+    }
+    /// The role in the app's account that the pipeline acts through when it
+    /// runs in another account (Terraform's provider, and the state
+    /// machine's load-balancer and auto-scaling tasks).
+    pub fn provision_role_arn(&self) -> String {
+        arn(
+            self.partition(),
+            "iam",
+            "",
+            &self.account,
+            "role/paas-provision",
+        )
+    }
+    /// The bucket deploy uploads to: `paas-artifacts-<pipeline account>-<region>`.
+    pub fn artifact_bucket(&self) -> String {
+        format!("paas-artifacts-{}-{}", self.pipeline.account, self.region)
+    }
+    /// The state machine's role: `paas-pipeline` in the pipeline account.
+    pub fn pipeline_role_arn(&self) -> String {
+        arn(
+            self.partition(),
+            "iam",
+            "",
+            &self.pipeline.account,
+            "role/paas-pipeline",
+        )
+    }
+    /// Where Provision keeps the Terraform working directory on the runner.
+    pub fn terraform_dir(&self) -> String {
+        format!("/var/lib/paasc/{}/terraform", self.prefix())
+    }
+    /// Key prefix of the InSpec reports in `logs.bucket`.
+    pub fn report_key_prefix(&self) -> &'static str {
+        "inspec/"
+    }
+}
