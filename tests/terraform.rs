@@ -95,6 +95,8 @@ fn write_module(root: &Path, app: &App) -> PathBuf {
 }
 
 #[test]
+
+#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (terraform, checkov): scripts/test.sh runs it")]
 fn modules_pass_fmt_validate_and_checkov() {
     let tmp = tempfile::tempdir().unwrap();
     // PAASC_TF_KEEP=DIR keeps the generated modules there for inspection.
@@ -126,6 +128,7 @@ fn modules_pass_fmt_validate_and_checkov() {
 /// The script is a real gate: a module whose skips are removed fails
 /// checkov, and a misformatted one fails `terraform fmt -check`.
 #[test]
+#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (terraform, checkov): scripts/test.sh runs it")]
 fn the_script_rejects_bad_modules() {
     let tmp = tempfile::tempdir().unwrap();
     let script = manifest_dir().join("scripts/validate/terraform.sh");
@@ -406,6 +409,7 @@ mod random_text {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
         #[test]
+        #[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (terraform): scripts/test.sh runs it")]
         fn tags_stay_valid_and_fmt_clean(
             tags in proptest::collection::btree_map("[A-Za-z0-9 _.:/=+@-]{1,24}", "[ -~é€]{0,30}", 0..6),
             name in "[a-z][a-z0-9-]{0,31}",

@@ -83,6 +83,12 @@ enum Command {
     /// Compile, upload the artifacts, and start the pipeline on AWS.
     #[cfg(feature = "deploy")]
     Deploy(deploy::DeployArgs),
+    /// Compile, upload the artifacts, and start the pipeline on AWS (not in this build).
+    #[cfg(not(feature = "deploy"))]
+    Deploy {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Explain a diagnostic code, e.g. `paasc explain E0313`.
     Explain {
         /// The code: `paas::E0313`, `E0313` or `e0313`; `--list` for all.
@@ -116,5 +122,17 @@ pub fn run() -> ExitCode {
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
         #[cfg(feature = "deploy")]
         Command::Deploy(args) => deploy::run(&args),
+        #[cfg(not(feature = "deploy"))]
+        Command::Deploy { .. } => without_aws("deploy"),
     }
+}
+
+/// A command that needs the AWS SDK, in a build without it.
+#[cfg(not(feature = "deploy"))]
+fn without_aws(command: &str) -> ExitCode {
+    eprintln!(
+        "error: this paasc was built without AWS support, so `paasc {command}` is not available; \
+         install it with `cargo install --locked --path . --features deploy` (see README.md)"
+    );
+    ExitCode::from(2)
 }
