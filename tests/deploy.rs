@@ -333,8 +333,10 @@ fn snapshot(clients: &Clients, app: &App, bucket: &str) -> Snapshot {
 // ---------------------------------------------------------------- against the emulator
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn deploy_writes_parameters_objects_machine_and_execution() {
     let moto = Moto::start();
     for app in models() {
@@ -536,8 +538,10 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
     let moto = Moto::start();
     let app = sample::minimal();
@@ -604,8 +608,10 @@ fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn dry_run_changes_nothing() {
     let moto = Moto::start();
     let app = sample::shop_prod();
@@ -683,8 +689,10 @@ fn dry_run_changes_nothing() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn a_failed_upload_starts_nothing() {
     let moto = Moto::start();
     let app = sample::minimal();
@@ -711,8 +719,10 @@ fn a_failed_upload_starts_nothing() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn oversized_parameter_is_refused_before_any_call() {
     let app = {
         let mut app = sample::minimal();
@@ -742,8 +752,10 @@ fn oversized_parameter_is_refused_before_any_call() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn wait_reports_each_stage_and_success() {
     let moto = Moto::start();
     let app = sample::minimal();
@@ -779,8 +791,10 @@ fn wait_reports_each_stage_and_success() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn wait_reports_the_failing_stage() {
     let moto = Moto::start();
     let app = sample::minimal();
@@ -827,8 +841,10 @@ fn wait_reports_the_failing_stage() {
 mod pipeline_moto;
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn wait_follows_the_generated_pipeline_to_success_and_to_a_failing_stage() {
     test_env();
     let app = pipeline_moto::executable(
@@ -1373,8 +1389,10 @@ mod mocked {
 // ---------------------------------------------------------------- agreement with the emitters
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn deploy_and_the_state_machine_use_the_same_kms_key_and_input() {
     for app in models() {
         let p = plan::plan(&app, &built(&app), &DeployOptions::default()).unwrap();

@@ -117,8 +117,10 @@ fn param_names(doc: &Value) -> Vec<String> {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (ruby): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (ruby): scripts/test.sh runs it"
+)]
 fn inspec_profiles_pass_ruby_and_yaml_checks() {
     need("ruby");
     let dir = tempfile::tempdir().unwrap();
@@ -133,8 +135,10 @@ fn inspec_profiles_pass_ruby_and_yaml_checks() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (ruby): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (ruby): scripts/test.sh runs it"
+)]
 fn ssm_documents_pass_shape_and_bash_checks() {
     need("ruby");
     need("bash");
@@ -596,8 +600,10 @@ fn strings_in(v: &Value, out: &mut Vec<String>) {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (ruby): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (ruby): scripts/test.sh runs it"
+)]
 fn hostile_strings_are_inert_in_ruby_yaml_and_bash() {
     need("ruby");
     need("bash");

@@ -164,8 +164,10 @@ fn all_attribute_keys(body: &Body, out: &mut Vec<String>) {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (packer, ruby): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (packer, ruby): scripts/test.sh runs it"
+)]
 fn validators_accept_every_model() {
     let root = tempfile::tempdir().unwrap();
     for (i, (label, app)) in models().into_iter().enumerate() {
@@ -345,8 +347,10 @@ fn node_run_list_keeps_spec_order() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (packer): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (packer): scripts/test.sh runs it"
+)]
 fn hostile_strings_are_escaped_and_still_validate() {
     let evil = "${evil} \"quoted\" %{if true}x%{endif} \\ end";
     let mut app = sample::minimal();
@@ -419,8 +423,10 @@ fn packer_validate(app: &App, args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (packer): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (packer): scripts/test.sh runs it"
+)]
 fn managed_kms_key_must_be_supplied_and_customer_managed() {
     let app = sample::minimal();
     assert!(matches!(app.kms, Kms::Managed));

@@ -83,8 +83,10 @@ fn write_outdir(base: &Path, app: &App) -> PathBuf {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (asl-validator): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (asl-validator): scripts/test.sh runs it"
+)]
 fn asl_validator_accepts_every_model() {
     let tmp = tempfile::tempdir().unwrap();
     let script = root().join("scripts/validate/asl.sh");
@@ -111,8 +113,10 @@ fn asl_validator_accepts_every_model() {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (asl-validator): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (asl-validator): scripts/test.sh runs it"
+)]
 fn validator_script_fails_on_a_broken_machine() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("stepfunctions");
@@ -481,7 +485,10 @@ fn workers_and_strategies() {
 /// to SUCCEEDED; then a second execution whose Validation command fails runs
 /// to FAILED through the traffic rollback and the failure notification.
 #[test]
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
     let app = moto::executable(compile(&root().join("examples/shop.paas"), Some("prod")));
     let server = moto::Server::start();
@@ -614,7 +621,10 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
 /// traffic rollback (Provision produced no outputs) but the audit record
 /// closed and the notification sent.
 #[test]
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (moto): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn moto_provision_failure_fails_through_rollback_and_notification() {
     let app = moto::executable(compile(&root().join("examples/shop.paas"), Some("prod")));
     let server = moto::Server::start();

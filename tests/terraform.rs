@@ -95,8 +95,10 @@ fn write_module(root: &Path, app: &App) -> PathBuf {
 }
 
 #[test]
-
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (terraform, checkov): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (terraform, checkov): scripts/test.sh runs it"
+)]
 fn modules_pass_fmt_validate_and_checkov() {
     let tmp = tempfile::tempdir().unwrap();
     // PAASC_TF_KEEP=DIR keeps the generated modules there for inspection.
@@ -128,7 +130,10 @@ fn modules_pass_fmt_validate_and_checkov() {
 /// The script is a real gate: a module whose skips are removed fails
 /// checkov, and a misformatted one fails `terraform fmt -check`.
 #[test]
-#[cfg_attr(not(feature = "tool-tests"), ignore = "tool tier (terraform, checkov): scripts/test.sh runs it")]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (terraform, checkov): scripts/test.sh runs it"
+)]
 fn the_script_rejects_bad_modules() {
     let tmp = tempfile::tempdir().unwrap();
     let script = manifest_dir().join("scripts/validate/terraform.sh");

@@ -11,6 +11,7 @@
 use crate::model::App;
 
 pub mod chef;
+pub(crate) mod hcl;
 pub mod inspec;
 pub mod packer;
 pub mod ssm;

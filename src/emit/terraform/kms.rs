@@ -5,9 +5,10 @@
 //! region for the log groups, the Auto Scaling service-linked role for the
 //! encrypted EBS volumes) plus the alias `alias/paas-<app>-<env>`.
 
-use super::{block, call, data, ident_obj, partition, quoted_obj, r, resource, s, strs, TfFile};
+pub(crate) use super::super::hcl::policy::{policy_document, Statement};
+use super::{block, call, data, ident_obj, partition, r, resource, s, TfFile};
 use crate::model::{App, Kms};
-use hcl::{Block, Body, Expression};
+use hcl::{Body, Expression};
 
 /// The key's ARN, for every other file.
 pub(crate) fn key_arn() -> Expression {
@@ -53,105 +54,6 @@ pub(crate) fn emit(app: &App) -> TfFile {
         body: body.build(),
         skips: vec![],
     }
-}
-
-pub(crate) struct Statement<'a> {
-    pub sid: &'a str,
-    pub effect: Option<&'a str>,
-    pub actions: Vec<&'a str>,
-    pub resources: Vec<Expression>,
-    pub principals: Option<(&'a str, Vec<Expression>)>,
-    pub conditions: Vec<(&'a str, &'a str, Vec<String>)>,
-}
-
-impl<'a> Statement<'a> {
-    pub(crate) fn new(sid: &'a str, actions: Vec<&'a str>, resources: Vec<Expression>) -> Self {
-        Statement {
-            sid,
-            effect: None,
-            actions,
-            resources,
-            principals: None,
-            conditions: vec![],
-        }
-    }
-    pub(crate) fn deny(mut self) -> Self {
-        self.effect = Some("Deny");
-        self
-    }
-    pub(crate) fn principal(self, kind: &'a str, ids: Vec<String>) -> Self {
-        self.principal_exprs(kind, ids.into_iter().map(Expression::String).collect())
-    }
-    pub(crate) fn principal_exprs(mut self, kind: &'a str, ids: Vec<Expression>) -> Self {
-        self.principals = Some((kind, ids));
-        self
-    }
-    pub(crate) fn condition(
-        mut self,
-        test: &'a str,
-        variable: &'a str,
-        values: Vec<String>,
-    ) -> Self {
-        self.conditions.push((test, variable, values));
-        self
-    }
-    /// The `statement { ... }` block of an `aws_iam_policy_document`.
-    pub(crate) fn build(self) -> Block {
-        let mut b = block("statement").add_attribute(("sid", s(self.sid)));
-        if let Some(effect) = self.effect {
-            b = b.add_attribute(("effect", s(effect)));
-        }
-        b = b.add_attribute(("actions", strs(self.actions)));
-        if !self.resources.is_empty() {
-            b = b.add_attribute(("resources", Expression::Array(self.resources)));
-        }
-        if let Some((kind, ids)) = self.principals {
-            b = b.add_block(
-                block("principals")
-                    .add_attribute(("type", s(kind)))
-                    .add_attribute(("identifiers", Expression::Array(ids)))
-                    .build(),
-            );
-        }
-        for (test, variable, values) in self.conditions {
-            b = b.add_block(
-                block("condition")
-                    .add_attribute(("test", s(test)))
-                    .add_attribute(("variable", s(variable)))
-                    .add_attribute(("values", strs(values)))
-                    .build(),
-            );
-        }
-        b.build()
-    }
-
-    /// The statement as an IAM JSON object expression (for `jsonencode`).
-    pub(crate) fn json(self) -> Expression {
-        let mut pairs: Vec<(&str, Expression)> = vec![
-            ("Sid", s(self.sid)),
-            ("Effect", s(self.effect.unwrap_or("Allow"))),
-        ];
-        if let Some((kind, ids)) = self.principals {
-            pairs.push(("Principal", quoted_obj([(kind, Expression::Array(ids))])));
-        }
-        pairs.push(("Action", strs(self.actions)));
-        pairs.push(("Resource", Expression::Array(self.resources)));
-        if !self.conditions.is_empty() {
-            let mut tests: Vec<(String, Expression)> = Vec::new();
-            for (test, variable, values) in self.conditions {
-                tests.push((test.to_string(), quoted_obj([(variable, strs(values))])));
-            }
-            pairs.push(("Condition", quoted_obj(tests)));
-        }
-        ident_obj(pairs)
-    }
-}
-
-/// `data "aws_iam_policy_document" NAME { statement ... }`.
-pub(crate) fn policy_document(name: &str, statements: Vec<Statement<'_>>) -> Block {
-    data("aws_iam_policy_document", name)
-        .add_blocks(statements.into_iter().map(Statement::build))
-        .build()
 }
 
 /// Domain suffix of service principals in the app's partition.

@@ -2,28 +2,7 @@
 //! that makes it not apply. `docs/artifacts/terraform.md` lists the same
 //! table; a skip is emitted only in the configuration that needs it.
 
-/// One `#checkov:skip=ID:reason` placed inside `resource "kind" "name"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skip {
-    pub kind: &'static str,
-    pub name: String,
-    pub id: &'static str,
-    pub reason: String,
-}
-
-pub(crate) fn skip(
-    kind: &'static str,
-    name: &str,
-    id: &'static str,
-    reason: impl Into<String>,
-) -> Skip {
-    Skip {
-        kind,
-        name: name.to_string(),
-        id,
-        reason: reason.into(),
-    }
-}
+pub(crate) use crate::emit::hcl::{skip, Skip};
 
 /// Plain HTTP listener (and its checks) when the spec has no certificate.
 pub const NO_TLS: &str = "spec opted out of TLS (no service.https; paasc warns W0002)";

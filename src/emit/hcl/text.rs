@@ -6,7 +6,7 @@
 //! around `=`). Output: the same text with `=` aligned exactly as hclwrite's
 //! `formatCells` does, and skip comments after resource header lines.
 
-use super::skips::Skip;
+use super::Skip;
 
 /// Aligns the `=` of consecutive single-line attributes, as `terraform fmt`:
 /// a line takes part when it has an `=` after its first token whose
