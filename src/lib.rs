@@ -9,6 +9,7 @@
 //! `Loader` the caller passes, and the network only in `deploy`, behind
 //! its cargo feature.
 
+pub mod bootstrap;
 #[cfg(feature = "deploy")]
 pub mod deploy;
 pub mod diagnostics;
@@ -114,6 +115,12 @@ pub fn compile(
         diagnostics: diags.into_sorted(),
         apps,
     }
+}
+
+/// The params a spec declares (in its own file and the files it `use`s).
+pub fn declared_params(root: &str, loader: &dyn Loader) -> std::collections::BTreeSet<String> {
+    let prog = resolve::load(root, loader, &[], &mut Diagnostics::default());
+    prog.params.into_keys().collect()
 }
 
 /// Compiles a spec file from disk for one env (`None` = default); Err holds

@@ -368,18 +368,20 @@ fn ssm_document_facts() {
             "ArtifactPrefix",
             "BlueWeight",
             "ExecutionId",
-            "GreenWeight"
+            "GreenWeight",
+            "StateBucket",
+            "StateKmsKey"
         ]
     );
     let s = script(&prov);
-    assert!(s.contains("terraform init -input=false -no-color"), "{s}");
+    assert!(s.contains("terraform init -input=false -no-color -backend-config=\"bucket=${STATE_BUCKET}\" -backend-config=\"kms_key_id=${STATE_KMS_KEY}\""), "{s}");
     assert!(
         s.contains("terraform apply -input=false -no-color -auto-approve -var \"ami_id=${AMI_ID}\" -var \"blue_weight=${BLUE_WEIGHT}\" -var \"green_weight=${GREEN_WEIGHT}\""),
         "{s}"
     );
     assert!(
-        s.contains("TF_DIR='/var/lib/paasc/shop-prod/terraform'"),
-        "{s}"
+        !s.contains("/var/lib/"),
+        "the state is remote, the directory is the run's own: {s}"
     );
     assert!(s.ends_with("printf '%s' \"$OUTPUTS\" >&3"), "{s}");
 
@@ -466,7 +468,10 @@ fn ssm_document_facts() {
         ),
         "{s}"
     );
-    assert!(!s.contains("assume-role"), "{s}");
+    assert!(
+        s.contains("ROLE_ARN='arn:aws:iam::111122223333:role/paas-provision-eu-west-1'"),
+        "single-account apps are reached through the provision role too: {s}"
+    );
     let bake = doc(&arts, "bake");
     assert!(matches!(min.kms, Kms::Managed));
     assert_eq!(
@@ -481,7 +486,14 @@ fn ssm_document_facts() {
     let prov = doc(&ssm::emit(&rolling).unwrap(), "provision");
     assert_eq!(
         param_names(&prov),
-        ["AmiId", "ArtifactBucket", "ArtifactPrefix", "ExecutionId"]
+        [
+            "AmiId",
+            "ArtifactBucket",
+            "ArtifactPrefix",
+            "ExecutionId",
+            "StateBucket",
+            "StateKmsKey"
+        ]
     );
     assert!(!script(&prov).contains("weight"));
 }
@@ -823,8 +835,6 @@ fn run_document(app: &App, stage: &str, values: &[(&str, &str)], inspec_rc: i32)
             value.unwrap_or_else(|| panic!("{stage}: no value for required parameter {name}"));
         text = text.replace(&format!("{{{{ {name} }}}}"), &value);
     }
-    // Provision's persistent directory, moved into the sandbox.
-    text = text.replace("/var/lib/paasc/", &format!("{}/var/", dir.path().display()));
     let path = dir.path().join(format!("{stage}.sh"));
     std::fs::write(&path, &text).unwrap();
     let log = dir.path().join("log");
@@ -863,6 +873,11 @@ const VALUES: &[(&str, &str)] = &[
     ("AmiId", "ami-0123456789abcdef0"),
     ("AsgName", "shop-prod-green"),
     ("AlbDnsName", "shop-prod-123456.eu-west-1.elb.amazonaws.com"),
+    ("StateBucket", "paas-tfstate-777788889999-eu-west-1"),
+    (
+        "StateKmsKey",
+        "arn:aws:kms:eu-west-1:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ),
 ];
 
 #[test]
@@ -899,10 +914,7 @@ fn ssm_scripts_run_with_stub_tools() {
         };
         assert!(r.log.contains(&format!("terraform apply -input=false -no-color -auto-approve -var ami_id=ami-0123456789abcdef0{weights}")), "{}", r.log);
         assert!(
-            r.dir
-                .path()
-                .join(format!("var/{what}/terraform/stub.txt"))
-                .exists(),
+            r.log.contains("terraform init -input=false -no-color -backend-config=bucket=paas-tfstate-777788889999-eu-west-1 -backend-config=kms_key_id=arn:aws:kms:eu-west-1:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
             "{}",
             r.log
         );
@@ -945,9 +957,12 @@ fn ssm_scripts_run_with_stub_tools() {
                 "{}",
                 r.log
             );
-            assert_eq!(
-                r.log.contains("aws sts assume-role"),
-                app.bakes_elsewhere(),
+            // The app is reached through its provision role, in one account as in two.
+            assert!(
+                r.log.contains(&format!(
+                    "aws sts assume-role --role-arn {}",
+                    app.provision_role_arn()
+                )),
                 "{}",
                 r.log
             );

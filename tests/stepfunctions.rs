@@ -217,35 +217,30 @@ fn shape_order_and_names_follow_the_model() {
         "{comment}"
     );
 
-    // PreProvision: SecureString with the app's key (alias ARN: the pipeline runs in another account).
+    // PreProvision: SecureString with the platform key (the pipeline
+    // account's own), then the audit record in the platform's table, opened
+    // once (conditional write); the pipeline creates no table.
     let pre = &def["States"]["PreProvision"];
     assert_eq!(pre["Resource"], "arn:aws:states:::aws-sdk:ssm:putParameter");
     assert_eq!(pre["Parameters"]["Type"], "SecureString");
-    assert_eq!(
-        pre["Parameters"]["KeyId"],
-        "arn:aws:kms:eu-west-1:222233334444:alias/shop"
-    );
+    assert_eq!(pre["Parameters"]["KeyId"], "alias/paas-platform");
     assert_eq!(pre["Parameters"]["Overwrite"], true);
     assert_eq!(pre["Parameters"]["Name"], "/paas/shop/prod/execution");
     assert_eq!(pre["Parameters"]["Value.$"], "States.JsonToString($)");
-    let create = &def["States"]["CreateAuditTable"]["Parameters"];
-    assert_eq!(create["TableName"], "paas-audit-shop-prod");
-    assert_eq!(create["KeySchema"][0]["AttributeName"], "execution_id");
-    assert_eq!(create["AttributeDefinitions"][0]["AttributeType"], "S");
-    assert_eq!(
-        create["SseSpecification"]["KmsMasterKeyId"],
-        "arn:aws:kms:eu-west-1:222233334444:alias/shop"
-    );
-    assert_eq!(
-        def["States"]["DescribeAuditTable"]["Catch"][0]["Next"],
-        "CreateAuditTable"
-    );
+    assert_eq!(pre["Next"], "OpenAuditRecord");
+    assert!(def["States"].get("CreateAuditTable").is_none());
     let open = &def["States"]["OpenAuditRecord"];
     assert_eq!(open["Resource"], "arn:aws:states:::dynamodb:putItem");
-    assert_eq!(open["Parameters"]["TableName"], app.audit_table());
+    assert_eq!(open["Parameters"]["TableName"], "paas-audit");
+    assert_eq!(open["Parameters"]["Item"]["release"]["S"], "shop/prod");
     assert_eq!(
         open["Parameters"]["Item"]["execution_id"]["S.$"],
         "$$.Execution.Id"
+    );
+    assert_eq!(open["Parameters"]["Item"]["caller"]["S.$"], "$.caller");
+    assert_eq!(
+        open["Parameters"]["ConditionExpression"],
+        "attribute_not_exists(execution_id)"
     );
 
     // Stage order along the success path.
@@ -350,7 +345,7 @@ fn shape_order_and_names_follow_the_model() {
         );
         assert_eq!(
             st["Credentials"]["RoleArn"],
-            "arn:aws:iam::222233334444:role/paas-provision"
+            "arn:aws:iam::222233334444:role/paas-provision-eu-west-1"
         );
     }
     let close = &def["States"]["CloseAuditRecord"];
@@ -453,25 +448,24 @@ fn workers_and_strategies() {
                 assert!(!text.contains("modifyListener"), "{label}");
             }
         }
-        assert_eq!(
-            def["States"].get("NotifyFailure").is_some(),
-            app.pipeline.notify.is_some(),
-            "{label}"
-        );
-        assert_eq!(
-            def["States"].get("NotifySuccess").is_some(),
-            app.pipeline.notify.is_some(),
-            "{label}"
-        );
-        let key = &def["States"]["PreProvision"]["Parameters"]["KeyId"];
-        match &app.kms {
-            Kms::Managed if !app.bakes_elsewhere() => assert_eq!(
-                key,
-                &Value::from(format!("alias/paas-{}-{}", app.name, app.env))
-            ),
-            Kms::KeyArn(arn) => assert_eq!(key, &Value::from(arn.clone())),
-            _ => assert!(key.as_str().unwrap().contains("alias/"), "{label}"),
+        // Every pipeline notifies: the spec's topic, else the platform's.
+        let topic = app.pipeline.notify.clone().unwrap_or_else(|| {
+            format!(
+                "arn:aws:sns:{}:{}:paas-notifications",
+                app.region, app.pipeline.account
+            )
+        });
+        for state in ["NotifyFailure", "NotifySuccess"] {
+            assert_eq!(
+                def["States"][state]["Parameters"]["TopicArn"],
+                topic.as_str(),
+                "{label}"
+            );
         }
+        assert_eq!(
+            def["States"]["PreProvision"]["Parameters"]["KeyId"], "alias/paas-platform",
+            "{label}"
+        );
         // Deterministic bytes.
         assert_eq!(
             stepfunctions::emit(&app).unwrap(),

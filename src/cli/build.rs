@@ -36,7 +36,7 @@ pub fn run(args: &SpecArgs, env: Option<&str>, all_envs: bool, out: &Path) -> Ex
         match paasc::emit::build(app) {
             Ok(artifacts) => built.push((app, artifacts)),
             Err(e) => {
-                internal(&e, &c, args);
+                internal(&e, args.message_format);
                 return ExitCode::from(INTERNAL_ERROR);
             }
         }

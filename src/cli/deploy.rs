@@ -63,7 +63,7 @@ pub fn run(args: &DeployArgs) -> ExitCode {
     let artifacts = match paasc::emit::build(app) {
         Ok(a) => a,
         Err(e) => {
-            internal(&e, &c, &args.spec);
+            internal(&e, args.spec.message_format);
             return ExitCode::from(INTERNAL_ERROR);
         }
     };

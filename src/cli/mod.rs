@@ -4,6 +4,7 @@
 //! with `--deny-warnings`); 2 usage or I/O errors; 3 an internal error (a
 //! bug in paasc).
 
+mod bootstrap;
 mod build;
 mod check;
 #[cfg(feature = "deploy")]
@@ -49,7 +50,7 @@ pub struct SpecArgs {
     pub deny_warnings: bool,
 }
 
-fn parse_set(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("expected NAME=VALUE, got `{s}`")),
@@ -89,6 +90,8 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         args: Vec<String>,
     },
+    /// Write the platform (a Terraform module per account and region) the specs' pipelines need.
+    Bootstrap(bootstrap::BootstrapArgs),
     /// Explain a diagnostic code, e.g. `paasc explain E0313`.
     Explain {
         /// The code: `paas::E0313`, `E0313` or `e0313`; `--list` for all.
@@ -120,6 +123,7 @@ pub fn run() -> ExitCode {
             out,
         } => build::run(&spec, env.as_deref(), all_envs, &out),
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
+        Command::Bootstrap(args) => bootstrap::run(&args),
         #[cfg(feature = "deploy")]
         Command::Deploy(args) => deploy::run(&args),
         #[cfg(not(feature = "deploy"))]

@@ -47,16 +47,24 @@ pub fn report(c: &Compilation, args: &SpecArgs) -> bool {
 
 /// Prints an emitter's internal error (a paasc bug) in the chosen format;
 /// the caller exits with [`INTERNAL_ERROR`].
-pub fn internal(e: &paasc::emit::InternalError, c: &Compilation, args: &SpecArgs) {
-    let d = e.diagnostic();
-    match args.message_format {
-        MessageFormat::Json => println!("{}", json_line(&d, &c.sources)),
-        MessageFormat::Human => {
-            let style = Style {
-                color: false,
-                width: 100,
-            };
-            eprint!("{}", human(&d, &c.sources, style));
+pub fn internal(e: &paasc::emit::InternalError, format: MessageFormat) {
+    print_plain(&[e.diagnostic()], format);
+}
+
+/// Prints diagnostics that point into no file (bootstrap's tool and
+/// cross-spec problems, internal errors).
+pub fn print_plain(diags: &[paasc::diagnostics::Diagnostic], format: MessageFormat) {
+    let sources = paasc::source::SourceMap::default();
+    for d in diags {
+        match format {
+            MessageFormat::Json => println!("{}", json_line(d, &sources)),
+            MessageFormat::Human => {
+                let style = Style {
+                    color: false,
+                    width: 100,
+                };
+                eprint!("{}", human(d, &sources, style));
+            }
         }
     }
 }

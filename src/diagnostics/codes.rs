@@ -161,6 +161,14 @@ codes! {
         "The value is outside the range this key allows (for example\n`pipeline.retry` 0-10, an HTTP status 100-599, an exit code 0-255).";
     FileMode = "E0328", Error, "invalid file mode",
         "File modes are octal strings of 3 or 4 digits 0-7: \"0644\", \"600\".";
+    BuilderSubnet = "E0329", Error, "two-account pipeline without a builder subnet",
+        "When `pipeline.account` differs from the app's `account`, the AMI is baked in the\npipeline account, so the builder instance needs a subnet there: the app's\nsubnets belong to another account.\n\n    pipeline { account = \"777788889999\" }                      # no subnet\n    pipeline { account = \"777788889999\"  subnet = \"subnet-...\" } # fixed";
+    ToolMissing = "E0400", Error, "a tool the platform needs is missing",
+        "`paasc bootstrap --tools DIR` pins every tool the runner and the builders\ninstall by the sha256 of its file in DIR. paasc downloads nothing: fetch the\nfile from its vendor (the help names where), check it against the vendor's\nchecksum or signature, and put it in DIR under the name shown. The runner\nchecks each file again before it installs it.";
+    ToolAmbiguous = "E0401", Error, "two files for one tool",
+        "The tools directory holds two versions of one tool. The runner installs exactly\none: keep the file of the version you mean and move the other away.";
+    DuplicateRelease = "E0402", Error, "one app and env in two specs",
+        "`paasc bootstrap` was given two specs that define the same app name with the\nsame env. An app and env is released by exactly one pipeline (its state\nmachine, its role, its parameters): rename the app in one of the specs.";
     Internal = "E0900", Error, "internal error",
         "paasc failed to build an artifact from a valid spec. This is a bug in paasc,\nnot in the spec: please report it with the spec and the output of\n`paasc --version`. Nothing was written.";
     LaunchConfiguration = "W0001", Warning, "launch configurations are deprecated",

@@ -14,6 +14,7 @@ pub mod chef;
 pub(crate) mod hcl;
 pub mod inspec;
 pub mod packer;
+pub mod platform;
 pub mod ssm;
 pub mod stepfunctions;
 pub mod terraform;

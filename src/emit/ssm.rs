@@ -21,7 +21,7 @@
 //!   (`scripts/validate/ssm.sh` checks it).
 
 use super::{header, pretty_json, Artifact, InternalError};
-use crate::model::names::{doc_param, packer_var, tf_var, ToolStage};
+use crate::model::names::{doc_param, packer_var, platform, tf_var, ToolStage};
 use crate::model::{App, Kms, Strategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -139,6 +139,12 @@ impl Script {
             "# stdout carries only {stdout}; everything else goes to stderr (fd 3 is stdout)."
         ));
         s.push("exec 3>&1 1>&2");
+        s.push("# The runner's environment (tool paths, Terraform's provider mirror), written at boot.");
+        s.push(&format!(
+            "RUNNER_ENV=\"${{PAASC_RUNNER_ENV:-{}}}\"",
+            platform::RUNNER_ENV_FILE
+        ));
+        s.push("if [[ -f \"$RUNNER_ENV\" ]]; then . \"$RUNNER_ENV\"; fi");
         let region = sh_quote(&app.region);
         s.push(&format!(
             "export AWS_REGION={region} AWS_DEFAULT_REGION={region}"
@@ -201,15 +207,11 @@ fn common_start(s: &mut Script) {
     ]);
 }
 
-/// When the pipeline runs in another account, the app's resources are
-/// reached through the role Terraform assumes for Provision.
+/// The app's resources are reached only through the app account's
+/// provision role (the one Terraform assumes), in one account as in two:
+/// the runner itself holds no permission on them.
 fn assume_app_role(s: &mut Script, app: &App) {
-    if !app.bakes_elsewhere() {
-        return;
-    }
-    s.push(
-        "# The app lives in another account than the pipeline: act there through its deploy role.",
-    );
+    s.push("# Act on the app's resources through the app account's provision role.");
     s.push(&format!("ROLE_ARN={}", sh_quote(&app.provision_role_arn())));
     s.extend(&[
         "CREDS=\"$(aws sts assume-role --role-arn \"$ROLE_ARN\" --role-session-name \"paasc-${STAGE}-${EXECUTION_ID:0:40}\" --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)\"",
@@ -335,6 +337,18 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
     let mut params = BTreeMap::new();
     common_params(&mut params);
     params.insert(
+        doc_param::STATE_BUCKET,
+        param("The platform's Terraform state bucket", None, P_BUCKET),
+    );
+    params.insert(
+        doc_param::STATE_KMS_KEY,
+        param(
+            "The platform key (ARN) that encrypts the Terraform state",
+            None,
+            P_KMS,
+        ),
+    );
+    params.insert(
         doc_param::AMI_ID,
         param("The AMI baked by the bake stage", None, P_AMI),
     );
@@ -375,16 +389,15 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
             tf_var::GREEN_WEIGHT
         ));
     }
-    s.push("# A persistent directory: Terraform's state and plugins survive between executions.");
-    s.push(&format!("TF_DIR={}", sh_quote(&app.terraform_dir())));
+    s.bind("STATE_BUCKET", doc_param::STATE_BUCKET);
+    s.bind("STATE_KMS_KEY", doc_param::STATE_KMS_KEY);
     s.extend(&[
-        "mkdir -p \"$TF_DIR\"",
+        "# The state lives in the platform's state bucket (S3-native locking), so the",
+        "# working directory is this execution's own and nothing on the runner matters.",
         "fetch terraform",
-        "find \"$TF_DIR\" -maxdepth 1 -type f -name '*.tf' -delete",
-        "cp -R \"$WORK/terraform/.\" \"$TF_DIR/\"",
-        "cd \"$TF_DIR\"",
-        "export TF_IN_AUTOMATION=1",
-        "terraform init -input=false -no-color",
+        "cd \"$WORK/terraform\"",
+        "export TF_IN_AUTOMATION=1 TF_INPUT=0",
+        "terraform init -input=false -no-color -backend-config=\"bucket=${STATE_BUCKET}\" -backend-config=\"kms_key_id=${STATE_KMS_KEY}\"",
     ]);
     s.push(&format!(
         "terraform apply -input=false -no-color -auto-approve {}",
@@ -401,7 +414,7 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
         "printf '%s' \"$OUTPUTS\" >&3",
     ]);
     let description = format!(
-        "paasc provision for {}: terraform init + apply with the baked AMI; prints only `terraform output -json`",
+        "paasc provision for {}: terraform init (state in the platform's bucket) + apply with the baked AMI; prints only `terraform output -json`",
         app.prefix()
     );
     document(app, ToolStage::Provision, description, params, s)

@@ -263,6 +263,10 @@ pub struct Pipeline {
     pub notify: Option<String>,
     /// The platform account that runs the pipeline and bakes the AMI; default the app's.
     pub account: String,
+    /// A subnet of the pipeline account for the temporary builder instance
+    /// (and the runner); None = the app's first subnet, or the default VPC's
+    /// (single-account only: a two-account spec must name one).
+    pub subnet: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -297,5 +301,6 @@ impl App {
 }
 
 pub mod names;
+pub mod platform;
 pub use names::partition;
 pub mod sample;

@@ -8,6 +8,7 @@
 //! so a rename is one edit and a mismatch fails to compile.
 
 use super::{App, Kms, Strategy};
+use crate::hash::sha256_hex;
 
 /// The AWS partition of a region code (`aws`, `aws-cn`, `aws-us-gov`, ...).
 pub fn partition(region: &str) -> &'static str {
@@ -117,6 +118,37 @@ impl ToolStage {
     }
 }
 
+/// The execution input `paasc deploy` starts every execution with (field
+/// names; the state machine reads them as `$.<name>`).
+pub mod input {
+    pub const ARTIFACT_BUCKET: &str = "artifact_bucket";
+    pub const ARTIFACT_PREFIX: &str = "artifact_prefix";
+    pub const PARAMETER_PATH: &str = "parameter_path";
+    pub const CONTENT_HASH: &str = "content_hash";
+    pub const VERSION: &str = "version";
+    pub const RUNNER_INSTANCE_ID: &str = "runner_instance_id";
+    pub const STATE_BUCKET: &str = "state_bucket";
+    /// The platform key's ARN (Terraform state, the pipeline's parameters).
+    pub const PLATFORM_KEY: &str = "platform_key";
+    /// Who started the release (the deploying identity's ARN, from STS).
+    pub const CALLER: &str = "caller";
+    pub const ALL: [&str; 9] = [
+        ARTIFACT_BUCKET,
+        ARTIFACT_PREFIX,
+        PARAMETER_PATH,
+        CONTENT_HASH,
+        VERSION,
+        RUNNER_INSTANCE_ID,
+        STATE_BUCKET,
+        PLATFORM_KEY,
+        CALLER,
+    ];
+    /// `$.<name>`.
+    pub fn path(name: &str) -> String {
+        format!("$.{name}")
+    }
+}
+
 /// Names of the SecureString parameters under `App::parameter_path()`.
 pub mod parameter {
     /// The resolved app model (deploy writes it).
@@ -159,6 +191,8 @@ pub mod doc_param {
     pub const GREEN_WEIGHT: &str = "GreenWeight";
     pub const ASG_NAME: &str = "AsgName";
     pub const ALB_DNS_NAME: &str = "AlbDnsName";
+    pub const STATE_BUCKET: &str = "StateBucket";
+    pub const STATE_KMS_KEY: &str = "StateKmsKey";
 }
 
 /// Variables of the Terraform module the provision document sets with `-var`.
@@ -222,6 +256,101 @@ impl TfOutput {
     }
 }
 
+/// The platform `paasc bootstrap` creates once per pipeline account and
+/// region (and, in app accounts, the provision role and the app keys):
+/// every name the platform module, the pipeline's artifacts and deploy
+/// share. Global IAM names carry the region, since one account may host a
+/// platform (or apps) in several regions.
+pub mod platform {
+    use super::{arn, partition};
+
+    /// Where the platform describes itself (SecureString JSON, platform key).
+    pub const CONFIG_PARAMETER: &str = "/paas/platform/config";
+    /// What the platform knows of one app and env (SecureString JSON).
+    pub fn app_parameter(app: &str, env: &str) -> String {
+        format!("/paas/platform/apps/{app}/{env}")
+    }
+    /// The runner writes its instance id here at boot (String).
+    pub const RUNNER_INSTANCE_PARAMETER: &str = "/paas/platform/runner/instance-id";
+    /// The platform key: artifacts, state, parameters, audit, notifications.
+    pub const KMS_ALIAS: &str = "alias/paas-platform";
+    /// Audit records, one per execution: key `release` (`<app>/<env>`), `execution_id`.
+    pub const AUDIT_TABLE: &str = "paas-audit";
+    /// Release state, one item per app and env: key `release` (`<app>/<env>`).
+    pub const RELEASES_TABLE: &str = "paas-releases";
+    /// Where pipelines notify when their spec names no `pipeline.notify`.
+    pub const TOPIC: &str = "paas-notifications";
+    /// The runner's auto scaling group (of one).
+    pub const RUNNER_ASG: &str = "paas-runner";
+    /// Tag every runner instance carries (`paasc:role = runner`).
+    pub const RUNNER_TAG: (&str, &str) = ("paasc:role", "runner");
+    /// Key prefix of the runner's and builder's tools in the artifact bucket.
+    pub const TOOLS_PREFIX: &str = "tools/";
+    /// Where every stage's command output goes (SSM Run Command to CloudWatch Logs).
+    pub const COMMAND_LOG_GROUP: &str = "/paas/platform/commands";
+    /// On the runner: the environment file every stage script sources.
+    pub const RUNNER_ENV_FILE: &str = "/etc/paasc/env";
+
+    pub fn artifact_bucket(account: &str, region: &str) -> String {
+        format!("paas-artifacts-{account}-{region}")
+    }
+    pub fn state_bucket(account: &str, region: &str) -> String {
+        format!("paas-tfstate-{account}-{region}")
+    }
+    /// S3 server access logs of the platform's buckets (SSE-S3: S3 log
+    /// delivery cannot write SSE-KMS).
+    pub fn access_log_bucket(account: &str, region: &str) -> String {
+        format!("paas-access-logs-{account}-{region}")
+    }
+    pub fn runner_role(region: &str) -> String {
+        format!("paas-runner-{region}")
+    }
+    pub fn builder_role(region: &str) -> String {
+        format!("paas-builder-{region}")
+    }
+    /// In every app account: the role the runner and the state machine act
+    /// through (Terraform's provider, the cross-account tasks).
+    pub fn provision_role(region: &str) -> String {
+        format!("paas-provision-{region}")
+    }
+    /// In every app account: the most any role the app modules create may do.
+    pub fn boundary_policy(region: &str) -> String {
+        format!("paas-boundary-{region}")
+    }
+    /// In every app account: the most the provision role itself may do.
+    pub fn provision_boundary_policy(region: &str) -> String {
+        format!("paas-provision-boundary-{region}")
+    }
+    pub fn role_arn(region: &str, account: &str, name: &str) -> String {
+        arn(
+            partition(region),
+            "iam",
+            "",
+            account,
+            &format!("role/{name}"),
+        )
+    }
+    pub fn policy_arn(region: &str, account: &str, name: &str) -> String {
+        arn(
+            partition(region),
+            "iam",
+            "",
+            account,
+            &format!("policy/{name}"),
+        )
+    }
+    /// The Auto Scaling service-linked role of an account.
+    pub fn autoscaling_service_role_arn(region: &str, account: &str) -> String {
+        arn(
+            partition(region),
+            "iam",
+            "",
+            account,
+            "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+        )
+    }
+}
+
 /// Names derived from the spec, shared by every emitter so they agree.
 impl App {
     /// The AWS partition of the app's region.
@@ -258,7 +387,11 @@ impl App {
     }
     /// Name of the SSM command document of a tool stage: `paas-<app>-<env>-<stage>`.
     pub fn ssm_document_name(&self, stage: ToolStage) -> String {
-        format!("paas-{}-{}-{}", self.name, self.env, stage.word())
+        format!("{}{}", self.ssm_document_prefix(), stage.word())
+    }
+    /// What every SSM document of the app and env starts with: `paas-<app>-<env>-`.
+    pub fn ssm_document_prefix(&self) -> String {
+        format!("paas-{}-{}-", self.name, self.env)
     }
     /// `workers = activity`: the activity a tool stage waits on, in the
     /// account of the state machine (the pipeline account).
@@ -310,38 +443,101 @@ impl App {
             _ => self.kms_key_arn(),
         }
     }
-    /// The role in the app's account that the pipeline acts through when it
-    /// runs in another account (Terraform's provider, and the state
-    /// machine's load-balancer and auto-scaling tasks).
+    /// The role in the app's account that the runner and the state machine
+    /// act through (the provision role `paasc bootstrap` creates there).
     pub fn provision_role_arn(&self) -> String {
-        arn(
-            self.partition(),
-            "iam",
-            "",
+        platform::role_arn(
+            &self.region,
             &self.account,
-            "role/paas-provision",
+            &platform::provision_role(&self.region),
         )
     }
-    /// The bucket deploy uploads to: `paas-artifacts-<pipeline account>-<region>`.
+    /// The pipeline account's artifact bucket (the platform's).
     pub fn artifact_bucket(&self) -> String {
-        format!("paas-artifacts-{}-{}", self.pipeline.account, self.region)
+        platform::artifact_bucket(&self.pipeline.account, &self.region)
     }
-    /// The state machine's role: `paas-pipeline` in the pipeline account.
+    /// The pipeline account's Terraform state bucket (the platform's).
+    pub fn state_bucket(&self) -> String {
+        platform::state_bucket(&self.pipeline.account, &self.region)
+    }
+    /// The key of the app module's Terraform state in the state bucket.
+    pub fn state_key(&self) -> String {
+        format!("{}/{}/terraform.tfstate", self.name, self.env)
+    }
+    /// The platform key as the pipeline account names it (bare alias: the
+    /// state machine and the runner are in that account).
+    pub fn platform_kms_key_id(&self) -> String {
+        platform::KMS_ALIAS.to_string()
+    }
+    /// The name of the state machine's role (one per app and env, created by
+    /// `paasc bootstrap` with exactly the calls this app's pipeline makes).
+    pub fn pipeline_role_name(&self) -> String {
+        fit_name(&format!("paas-sfn-{}-{}", self.name, self.env), 64)
+    }
     pub fn pipeline_role_arn(&self) -> String {
-        arn(
-            self.partition(),
-            "iam",
-            "",
+        platform::role_arn(
+            &self.region,
             &self.pipeline.account,
-            "role/paas-pipeline",
+            &self.pipeline_role_name(),
         )
     }
-    /// Where Provision keeps the Terraform working directory on the runner.
-    pub fn terraform_dir(&self) -> String {
-        format!("/var/lib/paasc/{}/terraform", self.prefix())
+    /// The runner's role, in the pipeline account.
+    pub fn runner_role_arn(&self) -> String {
+        platform::role_arn(
+            &self.region,
+            &self.pipeline.account,
+            &platform::runner_role(&self.region),
+        )
+    }
+    /// The instance profile of the temporary builder instance Packer launches.
+    pub fn builder_instance_profile(&self) -> String {
+        platform::builder_role(&self.region)
+    }
+    /// The permission boundary of every role the app module creates.
+    pub fn boundary_policy_arn(&self) -> String {
+        platform::policy_arn(
+            &self.region,
+            &self.account,
+            &platform::boundary_policy(&self.region),
+        )
+    }
+    /// The topic the pipeline notifies: the spec's, else the platform's.
+    pub fn notification_topic(&self) -> String {
+        match &self.pipeline.notify {
+            Some(topic) => topic.clone(),
+            None => arn(
+                self.partition(),
+                "sns",
+                &self.region,
+                &self.pipeline.account,
+                platform::TOPIC,
+            ),
+        }
+    }
+    /// The item key of this app and env in the platform's audit and releases tables.
+    pub fn release_key(&self) -> String {
+        format!("{}/{}", self.name, self.env)
+    }
+    /// The app module's bucket for the load balancer's access logs (SSE-S3:
+    /// ALB log delivery writes nothing else).
+    pub fn alb_logs_bucket(&self) -> String {
+        fit_name(&format!("{}-alb-logs-{}", self.prefix(), self.account), 63)
     }
     /// Key prefix of the InSpec reports in `logs.bucket`.
     pub fn report_key_prefix(&self) -> &'static str {
         "inspec/"
     }
+}
+
+/// `base` when it fits in `max` characters; otherwise a prefix of it, `-`
+/// and the first 8 hex digits of its sha256, so long app/env names stay
+/// within AWS limits and distinct.
+pub fn fit_name(base: &str, max: usize) -> String {
+    if base.chars().count() <= max {
+        return base.to_string();
+    }
+    let hash: String = sha256_hex(base.as_bytes()).chars().take(8).collect();
+    let keep = max.saturating_sub(hash.len() + 1);
+    let head: String = base.chars().take(keep).collect();
+    format!("{}-{}", head.trim_end_matches('-'), hash)
 }

@@ -110,6 +110,7 @@ pub fn shop_prod() -> App {
             retry: 3,
             notify: Some("arn:aws:sns:eu-west-1:222233334444:shop-deploys".into()),
             account: "777788889999".into(),
+            subnet: Some("subnet-0bb11cc22dd33ee44".into()),
         },
         source: SourceInfo { file_name: "shop.paas".into(), sha256: "0".repeat(64) },
     }
@@ -180,6 +181,7 @@ pub fn minimal() -> App {
             retry: 2,
             notify: None,
             account: "111122223333".into(),
+            subnet: None,
         },
         source: SourceInfo {
             file_name: "minimal.paas".into(),

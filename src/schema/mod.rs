@@ -490,6 +490,13 @@ pub const PIPELINE: BlockDef = BlockDef {
             "the app's",
             "the platform account that runs the pipeline and bakes the AMI",
         ),
+        checked(
+            "subnet",
+            Ty::String,
+            "the app's first subnet, or the default VPC's",
+            "a subnet of the pipeline account for the builder (and the runner); required when `account` differs from the app's",
+            Rule::Str(rules::subnet),
+        ),
     ],
     blocks: &[],
     content: Content::Keys,

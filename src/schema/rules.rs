@@ -159,6 +159,18 @@ pub fn vpc(_key: &str, s: &str) -> Checked {
     .help("copy the id from the VPC console, e.g. `\"vpc-0a1b2c3d4e5f60718\"`"))
 }
 
+pub fn subnet(_key: &str, s: &str) -> Checked {
+    if v::is_subnet(s) {
+        return Ok(());
+    }
+    Err(Problem::new(
+        Code::SubnetId,
+        format!("`{}` is not a subnet id", s.escape_debug()),
+        "expected `subnet-` and 8 or 17 hex digits",
+    )
+    .help("use ids like `\"subnet-0a1b2c3d4e5f60718\"`"))
+}
+
 pub fn fleet_size(key: &str, n: i64) -> Checked {
     if (0..=10_000).contains(&n) {
         return Ok(());

@@ -40,6 +40,15 @@ impl<T> Field<T> {
             Field::Bad => None,
         }
     }
+    /// `Some(None)` when absent, `Some(Some(v))` when valid, None when wrong.
+    pub fn optional(self) -> Option<Option<T>> {
+        match self {
+            Field::Absent => Some(None),
+            Field::Ok(v, _) => Some(Some(v)),
+            Field::Bad => None,
+        }
+    }
+
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
         match self {
             Field::Absent => Field::Absent,

@@ -160,7 +160,7 @@ app every {
   verify { port 8080 listening }
   logs { bucket = "every-logs"  retain = 30d }
   release { strategy = blue-green  shift = [50%, 100%]  bake = 1m }
-  pipeline { workers = ssm  timeout = 1h  retry = 1  account = "111122223333"
+  pipeline { workers = ssm  timeout = 1h  retry = 1  account = "111122223333"  subnet = "subnet-0aa11bb22cc33dd44"
     notify = "arn:aws:sns:eu-west-1:111122223333:t" }
 }
 "#;

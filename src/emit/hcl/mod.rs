@@ -7,6 +7,7 @@
 //! user text is only ever a string literal (the formatter escapes `${`/`%{`
 //! in literals); the rendered text passes `terraform fmt -check`.
 
+pub mod bucket;
 pub mod policy;
 pub mod text;
 
@@ -14,9 +15,9 @@ use super::InternalError;
 use hcl::expr::{FuncCall, Traversal, Variable};
 use hcl::template::Template;
 use hcl::{Block, BlockBuilder, Body, Expression, Identifier, Object, ObjectKey};
-use sha2::{Digest, Sha256};
 
-/// One `#checkov:skip=ID:reason` placed inside `resource "kind" "name"`.
+/// One `#checkov:skip=ID:reason` placed inside `resource "kind" "name"`
+/// (or `data "TYPE" "name"` when `kind` is `data.TYPE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
     pub kind: &'static str,
@@ -77,6 +78,31 @@ pub(crate) fn r(path: &str) -> Expression {
         builder = builder.attr(Identifier::unchecked(part));
     }
     builder.build().into()
+}
+
+/// An instance of a `for_each` resource and one of its attributes:
+/// `aws_iam_role.pipeline["shop/prod"].arn`. The key is a string literal.
+pub(crate) fn at(resource: &str, key: &str, attr: &str) -> Expression {
+    at_index(resource, Expression::String(key.to_string()), attr)
+}
+
+/// `aws_iam_role.pipeline[each.key].arn`.
+pub(crate) fn at_each(resource: &str, attr: &str) -> Expression {
+    at_index(resource, r("each.key"), attr)
+}
+
+fn at_index(resource: &str, index: Expression, attr: &str) -> Expression {
+    let mut parts = resource.split('.');
+    let root = Variable::unchecked(parts.next().unwrap_or("null"));
+    let mut builder = Traversal::builder(root);
+    for part in parts {
+        builder = builder.attr(Identifier::unchecked(part));
+    }
+    builder
+        .index(index)
+        .attr(Identifier::unchecked(attr))
+        .build()
+        .into()
 }
 
 /// A string literal (user text is safe here: the formatter escapes `${`).
@@ -150,16 +176,4 @@ pub(crate) fn block1(ident: &str, key: &str, value: Expression) -> Block {
     Block::builder(ident).add_attribute((key, value)).build()
 }
 
-/// `base` when it fits in `max` characters; otherwise a prefix of it, `-`
-/// and the first 8 hex digits of its sha256, so long app/env names stay
-/// within AWS limits and distinct.
-pub(crate) fn fit_name(base: &str, max: usize) -> String {
-    if base.chars().count() <= max {
-        return base.to_string();
-    }
-    let digest = Sha256::digest(base.as_bytes());
-    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    let keep = max.saturating_sub(hash.len() + 1);
-    let head: String = base.chars().take(keep).collect();
-    format!("{}-{}", head.trim_end_matches('-'), hash)
-}
+pub(crate) use crate::model::names::fit_name;

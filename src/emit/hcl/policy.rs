@@ -6,25 +6,46 @@
 use super::{block, data, ident_obj, quoted_obj, s, strs};
 use hcl::{Block, Expression};
 
+/// One statement of a policy. The lifetime is kept for the callers that
+/// build statements from static text; every field is owned.
 pub(crate) struct Statement<'a> {
-    pub sid: &'a str,
+    pub sid: String,
     pub effect: Option<&'a str>,
-    pub actions: Vec<&'a str>,
+    pub actions: Vec<String>,
     pub resources: Vec<Expression>,
     pub principals: Option<(&'a str, Vec<Expression>)>,
-    pub conditions: Vec<(&'a str, &'a str, Vec<String>)>,
+    pub conditions: Vec<(&'a str, String, Vec<String>)>,
 }
 
 impl<'a> Statement<'a> {
-    pub(crate) fn new(sid: &'a str, actions: Vec<&'a str>, resources: Vec<Expression>) -> Self {
+    pub(crate) fn new<A: Into<String>>(
+        sid: impl Into<String>,
+        actions: impl IntoIterator<Item = A>,
+        resources: Vec<Expression>,
+    ) -> Self {
         Statement {
-            sid,
+            sid: sid.into(),
             effect: None,
-            actions,
+            actions: actions.into_iter().map(Into::into).collect(),
             resources,
             principals: None,
             conditions: vec![],
         }
+    }
+    /// Resources given as ARN strings.
+    pub(crate) fn on<A: Into<String>, R: Into<String>>(
+        sid: impl Into<String>,
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = R>,
+    ) -> Self {
+        Statement::new(
+            sid,
+            actions,
+            resources
+                .into_iter()
+                .map(|r| Expression::String(r.into()))
+                .collect(),
+        )
     }
     pub(crate) fn deny(mut self) -> Self {
         self.effect = Some("Deny");
@@ -40,15 +61,15 @@ impl<'a> Statement<'a> {
     pub(crate) fn condition(
         mut self,
         test: &'a str,
-        variable: &'a str,
+        variable: impl Into<String>,
         values: Vec<String>,
     ) -> Self {
-        self.conditions.push((test, variable, values));
+        self.conditions.push((test, variable.into(), values));
         self
     }
     /// The `statement { ... }` block of an `aws_iam_policy_document`.
     pub(crate) fn build(self) -> Block {
-        let mut b = block("statement").add_attribute(("sid", s(self.sid)));
+        let mut b = block("statement").add_attribute(("sid", s(&self.sid)));
         if let Some(effect) = self.effect {
             b = b.add_attribute(("effect", s(effect)));
         }
@@ -88,10 +109,16 @@ impl<'a> Statement<'a> {
         pairs.push(("Action", strs(self.actions)));
         pairs.push(("Resource", Expression::Array(self.resources)));
         if !self.conditions.is_empty() {
-            let mut tests: Vec<(String, Expression)> = Vec::new();
+            // One object per test operator, holding every variable it tests.
+            let mut tests: Vec<(&str, Vec<(String, Expression)>)> = Vec::new();
             for (test, variable, values) in self.conditions {
-                tests.push((test.to_string(), quoted_obj([(variable, strs(values))])));
+                let entry = (variable, strs(values));
+                match tests.iter_mut().find(|(t, _)| *t == test) {
+                    Some((_, vars)) => vars.push(entry),
+                    None => tests.push((test, vec![entry])),
+                }
             }
+            let tests = tests.into_iter().map(|(t, vars)| (t, quoted_obj(vars)));
             pairs.push(("Condition", quoted_obj(tests)));
         }
         ident_obj(pairs)

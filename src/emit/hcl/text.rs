@@ -120,7 +120,12 @@ pub fn insert_skips(text: &str, skips: &[Skip]) -> String {
         out.push_str(line);
         let header = line.trim_end_matches('\n');
         for skip in skips {
-            if header == format!("resource \"{}\" \"{}\" {{", skip.kind, skip.name) {
+            // `data.TYPE` names a data source, any other kind a resource.
+            let wanted = match skip.kind.strip_prefix("data.") {
+                Some(kind) => format!("data \"{kind}\" \"{}\" {{", skip.name),
+                None => format!("resource \"{}\" \"{}\" {{", skip.kind, skip.name),
+            };
+            if header == wanted {
                 if !line.ends_with('\n') {
                     out.push('\n');
                 }

@@ -13,7 +13,7 @@
 
 use super::postprovision::{listener_fields, subject};
 use super::{output, Builder, Integration};
-use crate::model::names::{state, TfOutput};
+use crate::model::names::{input, platform, state, TfOutput};
 use crate::model::Strategy;
 use serde_json::{json, Map, Value};
 
@@ -25,11 +25,7 @@ const WRAP_ERROR: &str = "WrapReservedError";
 
 pub(super) fn build(b: &mut Builder) {
     let app = b.app;
-    let after_audit = if app.pipeline.notify.is_some() {
-        state::NOTIFY_FAILURE
-    } else {
-        CHECK_ERROR
-    };
+    let after_audit = state::NOTIFY_FAILURE;
 
     let (undo, undo_state) = match app.release.strategy {
         Strategy::BlueGreen => (
@@ -52,12 +48,10 @@ pub(super) fn build(b: &mut Builder) {
                 json!({ "AutoScalingGroupName.$": output(TfOutput::AsgName) }),
             );
             fields.insert("ResultPath".into(), Value::Null);
-            if app.bakes_elsewhere() {
-                fields.insert(
-                    "Credentials".into(),
-                    json!({ "RoleArn": app.provision_role_arn() }),
-                );
-            }
+            fields.insert(
+                "Credentials".into(),
+                json!({ "RoleArn": app.provision_role_arn() }),
+            );
             (CANCEL_REFRESH, Value::Object(fields))
         }
     };
@@ -102,13 +96,13 @@ pub(super) fn build(b: &mut Builder) {
         &[],
         json!({
             "Parameters": {
-                "TableName": app.audit_table(),
-                "Key": { "execution_id": { "S.$": "$$.Execution.Id" } },
+                "TableName": platform::AUDIT_TABLE,
+                "Key": { "release": { "S": app.release_key() }, "execution_id": { "S.$": "$$.Execution.Id" } },
                 "UpdateExpression": "SET #status = :status, content_hash = :content_hash, #error = :error, finished_at = :finished_at",
                 "ExpressionAttributeNames": { "#status": "status", "#error": "error" },
                 "ExpressionAttributeValues": {
                     ":status": { "S": "FAILED" },
-                    ":content_hash": { "S.$": "$.content_hash" },
+                    ":content_hash": { "S.$": input::path(input::CONTENT_HASH) },
                     ":error": { "S.$": "States.JsonToString($.error)" },
                     ":finished_at": { "S.$": "$$.State.EnteredTime" },
                 },
@@ -120,7 +114,8 @@ pub(super) fn build(b: &mut Builder) {
     );
     b.add(CLOSE_FAILED, close);
 
-    if let Some(topic) = &app.pipeline.notify {
+    {
+        let topic = app.notification_topic();
         let notify = path_task(
             b,
             b.integration("sns:publish"),
@@ -134,9 +129,9 @@ pub(super) fn build(b: &mut Builder) {
                         "result": "FAILED",
                         "app": app.name,
                         "env": app.env,
-                        "version.$": "$.version",
+                        "version.$": input::path(input::VERSION),
                         "execution.$": "$$.Execution.Id",
-                        "content_hash.$": "$.content_hash",
+                        "content_hash.$": input::path(input::CONTENT_HASH),
                         "error.$": "$.error",
                     },
                 },

@@ -81,7 +81,6 @@ pub(crate) struct Builder<'a> {
 pub(crate) enum Integration {
     Ssm,
     DynamoDbOptimized,
-    DynamoDbSdk,
     Sns,
     Lambda,
     Activity,
@@ -104,11 +103,6 @@ impl Integration {
                 "DynamoDB.ProvisionedThroughputExceededException",
                 "DynamoDB.ThrottlingException",
                 "DynamoDB.InternalServerErrorException",
-            ],
-            Integration::DynamoDbSdk => &[
-                "DynamoDb.ThrottlingException",
-                "DynamoDb.LimitExceededException",
-                "DynamoDb.InternalServerErrorException",
             ],
             Integration::Sns => &["SNS.ThrottledException", "SNS.InternalErrorException"],
             Integration::Lambda => &[
@@ -213,4 +207,82 @@ impl<'a> Builder<'a> {
     pub fn integration(&self, rest: &str) -> String {
         format!("arn:{}:states:::{}", self.app.partition(), rest)
     }
+}
+
+/// The IAM actions of a state machine's AWS calls: those its own role makes
+/// and those made through `Credentials` (the app account's provision role).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IamCalls {
+    pub own: std::collections::BTreeSet<String>,
+    pub remote: std::collections::BTreeSet<String>,
+}
+
+/// Reads every Task state of a definition (nested ones too) and maps its
+/// resource to the IAM action it needs: `aws-sdk:ssm:sendCommand` is
+/// `ssm:SendCommand`, `dynamodb:putItem` is `dynamodb:PutItem`, ELB v2's
+/// SDK name is `elasticloadbalancing` in IAM. Activities need no action of
+/// the state machine's role.
+pub fn iam_actions(definition: &Value) -> IamCalls {
+    fn walk(states: &Map<String, Value>, out: &mut IamCalls) {
+        for state in states.values() {
+            for nested in ["Iterator", "ItemProcessor"] {
+                if let Some(Value::Object(inner)) = state.get(nested).and_then(|n| n.get("States"))
+                {
+                    walk(inner, out);
+                }
+            }
+            if let Some(Value::Array(branches)) = state.get("Branches") {
+                for b in branches {
+                    if let Some(Value::Object(inner)) = b.get("States") {
+                        walk(inner, out);
+                    }
+                }
+            }
+            if state.get("Type").and_then(Value::as_str) != Some("Task") {
+                continue;
+            }
+            let Some(resource) = state.get("Resource").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(action) = iam_action(resource) else {
+                continue;
+            };
+            if state.get("Credentials").is_some() {
+                out.remote.insert(action);
+            } else {
+                out.own.insert(action);
+            }
+        }
+    }
+    let mut out = IamCalls::default();
+    if let Some(Value::Object(states)) = definition.get("States") {
+        walk(states, &mut out);
+    }
+    out
+}
+
+/// The IAM action of one Task resource, or None for activities.
+fn iam_action(resource: &str) -> Option<String> {
+    let rest = resource.split_once(":states:::")?.1;
+    let rest = rest
+        .trim_end_matches(".sync")
+        .trim_end_matches(".waitForTaskToken");
+    let (service, action) = match rest.strip_prefix("aws-sdk:") {
+        Some(sdk) => sdk.split_once(':')?,
+        None => rest.split_once(':')?,
+    };
+    let service = match service {
+        "elasticloadbalancingv2" => "elasticloadbalancing",
+        "sfn" => "states",
+        other => other,
+    };
+    let action = match (service, action) {
+        ("lambda", "invoke") => "InvokeFunction".to_string(),
+        _ => {
+            let mut chars = action.chars();
+            let first = chars.next()?.to_ascii_uppercase();
+            std::iter::once(first).chain(chars).collect()
+        }
+    };
+    Some(format!("{service}:{action}"))
 }

@@ -6,7 +6,7 @@
 //! replaced the instances behind the one target group.
 
 use super::{output, Builder, Integration};
-use crate::model::names::{state, TfOutput};
+use crate::model::names::{input, platform, state, TfOutput};
 use crate::model::Strategy;
 use serde_json::{json, Map, Value};
 
@@ -14,7 +14,8 @@ use serde_json::{json, Map, Value};
 pub(super) fn build(b: &mut Builder) -> String {
     let app = b.app;
     close_audit_record(b);
-    if let Some(topic) = &app.pipeline.notify {
+    {
+        let topic = app.notification_topic();
         let notify = b.task(
             b.integration("sns:publish"),
             Integration::Sns,
@@ -26,10 +27,10 @@ pub(super) fn build(b: &mut Builder) -> String {
                         "result": "SUCCEEDED",
                         "app": app.name,
                         "env": app.env,
-                        "version.$": "$.version",
+                        "version.$": input::path(input::VERSION),
                         "execution.$": "$$.Execution.Id",
                         "ami_id.$": "$.bake.ami_id",
-                        "content_hash.$": "$.content_hash",
+                        "content_hash.$": input::path(input::CONTENT_HASH),
                         "alb_dns_name.$": output(TfOutput::AlbDnsName),
                     },
                 },
@@ -109,35 +110,30 @@ pub(super) fn listener_fields(b: &Builder, blue: u8, green: u8, comment: &str) -
     );
     // The listener's full description is not needed later.
     fields.insert("ResultPath".into(), Value::Null);
-    if b.app.bakes_elsewhere() {
-        fields.insert(
-            "Credentials".into(),
-            json!({ "RoleArn": b.app.provision_role_arn() }),
-        );
-    }
+    // The listener is in the app's account: act through its provision role.
+    fields.insert(
+        "Credentials".into(),
+        json!({ "RoleArn": b.app.provision_role_arn() }),
+    );
     Value::Object(fields)
 }
 
 fn close_audit_record(b: &mut Builder) {
     let app = b.app;
-    let next = if app.pipeline.notify.is_some() {
-        state::NOTIFY_SUCCESS
-    } else {
-        state::SUCCEEDED
-    };
+    let next = state::NOTIFY_SUCCESS;
     let task = b.task(
         b.integration("dynamodb:updateItem"),
         Integration::DynamoDbOptimized,
         json!({
             "Parameters": {
-                "TableName": app.audit_table(),
-                "Key": { "execution_id": { "S.$": "$$.Execution.Id" } },
+                "TableName": platform::AUDIT_TABLE,
+                "Key": { "release": { "S": app.release_key() }, "execution_id": { "S.$": "$$.Execution.Id" } },
                 "UpdateExpression": "SET #status = :status, ami_id = :ami_id, content_hash = :content_hash, finished_at = :finished_at",
                 "ExpressionAttributeNames": { "#status": "status" },
                 "ExpressionAttributeValues": {
                     ":status": { "S": "SUCCEEDED" },
                     ":ami_id": { "S.$": "$.bake.ami_id" },
-                    ":content_hash": { "S.$": "$.content_hash" },
+                    ":content_hash": { "S.$": input::path(input::CONTENT_HASH) },
                     ":finished_at": { "S.$": "$$.State.EnteredTime" },
                 },
             },

@@ -19,7 +19,7 @@
 
 use super::intrinsic::intrinsic_escape;
 use super::{output, Builder, Integration};
-use crate::model::names::{doc_param, state, TfOutput, ToolStage as Stage};
+use crate::model::names::{doc_param, input, state, TfOutput, ToolStage as Stage};
 use crate::model::{Strategy, Workers};
 use serde_json::{json, Map, Value};
 
@@ -46,11 +46,17 @@ fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
     let mut p = Map::new();
     p.insert(
         format!("{}.$", doc_param::ARTIFACT_BUCKET),
-        json!("States.Array($.artifact_bucket)"),
+        json!(format!(
+            "States.Array({})",
+            input::path(input::ARTIFACT_BUCKET)
+        )),
     );
     p.insert(
         format!("{}.$", doc_param::ARTIFACT_PREFIX),
-        json!("States.Array($.artifact_prefix)"),
+        json!(format!(
+            "States.Array({})",
+            input::path(input::ARTIFACT_PREFIX)
+        )),
     );
     p.insert(
         format!("{}.$", doc_param::EXECUTION_ID),
@@ -62,6 +68,20 @@ fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
             p.insert(
                 format!("{}.$", doc_param::AMI_ID),
                 json!("States.Array($.bake.ami_id)"),
+            );
+            p.insert(
+                format!("{}.$", doc_param::STATE_BUCKET),
+                json!(format!(
+                    "States.Array({})",
+                    input::path(input::STATE_BUCKET)
+                )),
+            );
+            p.insert(
+                format!("{}.$", doc_param::STATE_KMS_KEY),
+                json!(format!(
+                    "States.Array({})",
+                    input::path(input::PLATFORM_KEY)
+                )),
             );
             if b.app.release.strategy == Strategy::BlueGreen {
                 // New instances take no traffic until PostProvision shifts it.
@@ -102,7 +122,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
             "Comment": format!("Runs SSM document {} on the runner instance", app.ssm_document_name(stage)),
             "Parameters": {
                 "DocumentName": app.ssm_document_name(stage),
-                "InstanceIds.$": "States.Array($.runner_instance_id)",
+                "InstanceIds.$": format!("States.Array({})", input::path(input::RUNNER_INSTANCE_ID)),
                 "Comment": format!("paasc {}/{} {}", app.name, app.env, stage.word()),
                 "Parameters": ssm_parameters(b, stage),
             },
@@ -140,7 +160,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
         json!({
             "Parameters": {
                 "CommandId.$": format!("$.{key}.command.CommandId"),
-                "InstanceId.$": "$.runner_instance_id",
+                "InstanceId.$": input::path(input::RUNNER_INSTANCE_ID),
             },
             "ResultSelector": Value::Object(selector),
             "ResultPath": format!("$.{key}.invocation"),
@@ -265,13 +285,30 @@ fn worker_payload(b: &Builder, stage: Stage) -> Value {
     p.insert("app".into(), json!(app.name));
     p.insert("env".into(), json!(app.env));
     p.insert("execution_id.$".into(), json!("$$.Execution.Name"));
-    p.insert("artifact_bucket.$".into(), json!("$.artifact_bucket"));
-    p.insert("artifact_prefix.$".into(), json!("$.artifact_prefix"));
-    p.insert("content_hash.$".into(), json!("$.content_hash"));
+    p.insert(
+        "artifact_bucket.$".into(),
+        json!(input::path(input::ARTIFACT_BUCKET)),
+    );
+    p.insert(
+        "artifact_prefix.$".into(),
+        json!(input::path(input::ARTIFACT_PREFIX)),
+    );
+    p.insert(
+        "content_hash.$".into(),
+        json!(input::path(input::CONTENT_HASH)),
+    );
     match stage {
         Stage::Bake => {}
         Stage::Provision => {
             p.insert("ami_id.$".into(), json!("$.bake.ami_id"));
+            p.insert(
+                "state_bucket.$".into(),
+                json!(input::path(input::STATE_BUCKET)),
+            );
+            p.insert(
+                "state_kms_key.$".into(),
+                json!(input::path(input::PLATFORM_KEY)),
+            );
             if app.release.strategy == Strategy::BlueGreen {
                 p.insert("blue_weight".into(), json!(100));
                 p.insert("green_weight".into(), json!(0));

@@ -34,6 +34,8 @@ pub(crate) fn emit(app: &App) -> TfFile {
                 "assume_role_policy",
                 r("data.aws_iam_policy_document.instance_assume.json"),
             ))
+            // The provision role may create roles only under this boundary.
+            .add_attribute(("permissions_boundary", s(app.boundary_policy_arn())))
             .build(),
         resource("aws_iam_instance_profile", "instance")
             .add_attribute(("name", s(&role_name)))

@@ -83,10 +83,5 @@ pub(crate) fn elb_name(base: &str) -> String {
     fit_name(&base, 32)
 }
 
-/// Dedicated bucket for ALB access logs (SSE-S3 only, see docs).
-pub fn alb_logs_bucket(app: &App) -> String {
-    fit_name(&format!("{}-alb-logs-{}", app.prefix(), app.account), 63)
-}
-
 #[cfg(test)]
 mod tests;

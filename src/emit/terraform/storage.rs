@@ -16,11 +16,12 @@
 //! point-in-time recovery, deletion protection) and this module only
 //! reports its name.
 
-use super::kms::{key_arn, policy_document, service_domain, Statement};
+use super::super::hcl::bucket::{self, deny_insecure, Bucket};
+use super::kms::{key_arn, service_domain, Statement};
 use super::skips::{self, skip, Skip};
-use super::{alb_logs_bucket, block, data, interp, partition, r, resource, s, TfFile};
+use super::{data, interp, partition, r, resource, s, TfFile};
 use crate::model::App;
-use hcl::{Block, Body, Expression};
+use hcl::{Block, Body};
 
 pub(crate) fn emit(app: &App) -> TfFile {
     let mut blocks: Vec<Block> = Vec::new();
@@ -31,8 +32,14 @@ pub(crate) fn emit(app: &App) -> TfFile {
     if legacy_elb {
         blocks.push(data("aws_elb_service_account", "this").build());
     }
-    let alb_bucket = alb_logs_bucket(app);
-    blocks.extend(bucket(app, "alb_logs", &alb_bucket, false));
+    let alb_bucket = app.alb_logs_bucket();
+    blocks.extend(bucket::blocks(&Bucket {
+        name: "alb_logs",
+        bucket: &alb_bucket,
+        kms_key: None,
+        expire_days: Some(app.logs.retain_days.into()),
+        noncurrent_days: 30,
+    }));
     skips.push(skip(
         "aws_s3_bucket",
         "alb_logs",
@@ -92,18 +99,22 @@ pub(crate) fn emit(app: &App) -> TfFile {
         ),
         deny_insecure("alb_logs"),
     ]);
-    blocks.push(policy_document("alb_logs", statements));
-    blocks.push(bucket_policy("alb_logs"));
+    blocks.extend(bucket::policy("alb_logs", statements));
 
-    blocks.extend(bucket(app, "logs", &app.logs.bucket, true));
+    blocks.extend(bucket::blocks(&Bucket {
+        name: "logs",
+        bucket: &app.logs.bucket,
+        kms_key: Some(key_arn()),
+        expire_days: Some(app.logs.retain_days.into()),
+        noncurrent_days: 30,
+    }));
     skips.push(skip(
         "aws_s3_bucket",
         "logs",
         "CKV_AWS_144",
         skips::SINGLE_REGION,
     ));
-    blocks.push(policy_document("logs", vec![deny_insecure("logs")]));
-    blocks.push(bucket_policy("logs"));
+    blocks.extend(bucket::policy("logs", vec![deny_insecure("logs")]));
     blocks.push(
         resource("aws_s3_bucket_logging", "logs")
             .add_attribute(("bucket", r("aws_s3_bucket.logs.id")))
@@ -172,101 +183,4 @@ pub(crate) fn log_group(name: &str, group: &str, retain_days: u32) -> Block {
         .add_attribute(("retention_in_days", retain_days))
         .add_attribute(("kms_key_id", key_arn()))
         .build()
-}
-
-fn deny_insecure(name: &str) -> Statement<'static> {
-    let arn = format!("aws_s3_bucket.{name}.arn");
-    Statement::new(
-        "DenyInsecureTransport",
-        vec!["s3:*"],
-        vec![r(&arn), interp(&arn, "/*")],
-    )
-    .deny()
-    .principal("AWS", vec!["*".into()])
-    .condition("Bool", "aws:SecureTransport", vec!["false".into()])
-}
-
-fn bucket_policy(name: &str) -> Block {
-    resource("aws_s3_bucket_policy", name)
-        .add_attribute(("bucket", r(&format!("aws_s3_bucket.{name}.id"))))
-        .add_attribute((
-            "policy",
-            r(&format!("data.aws_iam_policy_document.{name}.json")),
-        ))
-        .build()
-}
-
-/// The bucket and the settings every bucket of the module has.
-fn bucket(app: &App, name: &str, bucket_name: &str, kms: bool) -> Vec<Block> {
-    let id = r(&format!("aws_s3_bucket.{name}.id"));
-    let by_default = if kms {
-        block("apply_server_side_encryption_by_default")
-            .add_attribute(("sse_algorithm", s("aws:kms")))
-            .add_attribute(("kms_master_key_id", key_arn()))
-            .build()
-    } else {
-        block("apply_server_side_encryption_by_default")
-            .add_attribute(("sse_algorithm", s("AES256")))
-            .build()
-    };
-    let mut rule = block("rule").add_block(by_default);
-    if kms {
-        rule = rule.add_attribute(("bucket_key_enabled", true));
-    }
-    let with_id = |kind: &str| resource(kind, name).add_attribute(("bucket", id.clone()));
-    vec![
-        resource("aws_s3_bucket", name)
-            .add_attribute(("bucket", s(bucket_name)))
-            .build(),
-        with_id("aws_s3_bucket_server_side_encryption_configuration")
-            .add_block(rule.build())
-            .build(),
-        with_id("aws_s3_bucket_versioning")
-            .add_block(super::block1(
-                "versioning_configuration",
-                "status",
-                s("Enabled"),
-            ))
-            .build(),
-        with_id("aws_s3_bucket_public_access_block")
-            .add_attribute(("block_public_acls", true))
-            .add_attribute(("block_public_policy", true))
-            .add_attribute(("ignore_public_acls", true))
-            .add_attribute(("restrict_public_buckets", true))
-            .build(),
-        with_id("aws_s3_bucket_ownership_controls")
-            .add_block(super::block1(
-                "rule",
-                "object_ownership",
-                s("BucketOwnerEnforced"),
-            ))
-            .build(),
-        with_id("aws_s3_bucket_lifecycle_configuration")
-            .add_block(
-                block("rule")
-                    .add_attribute(("id", s("retention")))
-                    .add_attribute(("status", s("Enabled")))
-                    .add_block(block("filter").build())
-                    .add_block(super::block1(
-                        "expiration",
-                        "days",
-                        Expression::from(app.logs.retain_days),
-                    ))
-                    .add_block(super::block1(
-                        "noncurrent_version_expiration",
-                        "noncurrent_days",
-                        Expression::from(30),
-                    ))
-                    .add_block(super::block1(
-                        "abort_incomplete_multipart_upload",
-                        "days_after_initiation",
-                        Expression::from(7),
-                    ))
-                    .build(),
-            )
-            .build(),
-        with_id("aws_s3_bucket_notification")
-            .add_attribute(("eventbridge", true))
-            .build(),
-    ]
 }

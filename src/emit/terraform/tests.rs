@@ -83,8 +83,10 @@ fn no_tls_skips_only_without_a_certificate() {
     assert!(shop.contains("ELBSecurityPolicy-TLS13-1-2-2021-06"));
 }
 
+/// In one account as in two, the provider acts only through the app
+/// account's provision role; the state lives in the platform's bucket.
 #[test]
-fn cross_account_provider_assumes_the_provision_role() {
+fn the_provider_assumes_the_provision_role_and_state_is_remote() {
     let text = |app: &App| {
         emit(app)
             .unwrap()
@@ -95,8 +97,23 @@ fn cross_account_provider_assumes_the_provision_role() {
     };
     let shop = text(&sample::shop_prod());
     assert!(
-        shop.contains("role_arn     = \"arn:aws:iam::222233334444:role/paas-provision\""),
+        shop.contains("role_arn     = \"arn:aws:iam::222233334444:role/paas-provision-eu-west-1\""),
         "{shop}"
     );
-    assert!(!text(&sample::minimal()).contains("assume_role"));
+    let minimal = text(&sample::minimal());
+    assert!(
+        minimal
+            .contains("role_arn     = \"arn:aws:iam::111122223333:role/paas-provision-eu-west-1\""),
+        "{minimal}"
+    );
+    assert!(minimal.contains("backend \"s3\""), "{minimal}");
+    assert!(
+        minimal.contains("key          = \"minimal/default/terraform.tfstate\""),
+        "{minimal}"
+    );
+    assert!(minimal.contains("use_lockfile = true"), "{minimal}");
+    assert!(
+        !minimal.contains("bucket"),
+        "the bucket comes from -backend-config: {minimal}"
+    );
 }

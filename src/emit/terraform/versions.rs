@@ -23,8 +23,19 @@ pub(crate) fn default_tags(app: &App) -> BTreeMap<String, String> {
 }
 
 pub(crate) fn versions(app: &App) -> TfFile {
+    // The state lives in the platform's bucket; the provision document
+    // passes the bucket and key with `-backend-config`, so the module stays
+    // reusable. S3-native locking (`use_lockfile`) needs Terraform 1.10.
+    let backend = block("backend")
+        .add_label("s3")
+        .add_attribute(("region", s(&app.region)))
+        .add_attribute(("key", s(app.state_key())))
+        .add_attribute(("encrypt", true))
+        .add_attribute(("use_lockfile", true))
+        .build();
     let terraform = block("terraform")
-        .add_attribute(("required_version", s(">= 1.5")))
+        .add_attribute(("required_version", s(">= 1.10")))
+        .add_block(backend)
         .add_block(
             block("required_providers")
                 .add_attribute((
@@ -42,9 +53,10 @@ pub(crate) fn versions(app: &App) -> TfFile {
         .add_label("aws")
         .add_attribute(("region", s(&app.region)))
         .add_attribute(("allowed_account_ids", strs([app.account.clone()])));
-    if app.bakes_elsewhere() {
-        // The pipeline runs in the platform account; resources belong in the
-        // app's account, reached through the role paasc documents.
+    {
+        // The runner acts only through the app account's provision role
+        // (created by `paasc bootstrap`), in one account as in two: the
+        // runner itself holds no permission to create IAM roles.
         provider = provider.add_block(
             block("assume_role")
                 .add_attribute(("role_arn", s(app.provision_role_arn())))
@@ -166,11 +178,6 @@ pub(crate) fn outputs(app: &App) -> TfFile {
             TfOutput::LogBucket,
             "Encrypted bucket for logs and InSpec reports",
             r("aws_s3_bucket.logs.id"),
-        ),
-        output(
-            TfOutput::AuditTable,
-            "DynamoDB audit table (created by the pipeline's PreProvision stage)",
-            s(app.audit_table()),
         ),
         output(
             TfOutput::InstanceRoleArn,

@@ -1,9 +1,10 @@
 //! `pipeline`: who runs the stages, limits, notifications, the platform account.
 
-use super::super::fields::Fields;
+use super::super::fields::{Field, Fields};
 use super::super::tree::Cx;
 use super::super::values as v;
 use super::arn::{account_value, arn, ArnCx};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Pipeline, Workers};
 
 pub(super) fn pipeline(
@@ -49,11 +50,27 @@ pub(super) fn pipeline(
         )
         .map(Some),
     };
+    let subnet = f.string(cx, "subnet");
+    let two_account =
+        account.as_deref().is_some_and(|a| a != app_account) && !app_account.is_empty();
+    if two_account && matches!(subnet, Field::Absent) && !f.had_errors() {
+        let span = f.attr("account").map(|a| a.value.span).or(f.block_span());
+        let d = Diagnostic::new(
+            Code::BuilderSubnet,
+            "a pipeline in another account needs a builder subnet",
+        )
+        .help("add `subnet = \"subnet-...\"` to `pipeline`: a subnet of the pipeline account where the builder instance runs");
+        cx.push(match span {
+            Some(s) => d.label(s, "the pipeline runs in this account, not the app's"),
+            None => d,
+        });
+    }
     Some(Pipeline {
         workers: workers?,
         timeout_seconds: timeout_seconds?,
         retry: retry?,
         notify: notify?,
         account: account?,
+        subnet: subnet.optional()?,
     })
 }
