@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts or stops a local moto server (AWS emulator) for tests.
 #
-#   scripts/moto-server.sh start DIR   # writes DIR/moto.port, DIR/moto.pid, DIR/moto.log
+#   scripts/moto-server.sh start DIR [PID]   # writes DIR/moto.port, DIR/moto.pid, DIR/moto.log;
+#                                            # with PID, the server stops when that process exits
 #   scripts/moto-server.sh stop DIR    # kills the PID in DIR/moto.pid (only that process)
 #
 # The server listens on 127.0.0.1 on a free port, with Step Functions'
@@ -18,10 +19,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MOTO="$ROOT/.tools/venv/bin/moto_server"
 PY="$ROOT/.tools/venv/bin/python"
 
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: $0 start DIR [PID] | stop DIR" >&2; exit 2; }
+[ $# -eq 2 ] || [ $# -eq 3 ] || usage
 cmd="$1"
 dir="$2"
+watch="${3:-}"
 
 case "$cmd" in
 start)
@@ -31,7 +33,9 @@ start)
   port="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
   # setsid: the server gets its own process group, so a test harness killing
   # its own group does not take it down early, and `stop` can end it alone.
-  MOTO_PORT="$port" AWS_EC2_METADATA_DISABLED=true \
+  # MOTO_IAM_LOAD_MANAGED_POLICIES: AWS accounts have the AWS managed
+  # policies (AmazonSSMManagedInstanceCore, ...); moto loads them on request.
+  MOTO_PORT="$port" AWS_EC2_METADATA_DISABLED=true MOTO_IAM_LOAD_MANAGED_POLICIES=true \
     PYTHONPATH="$ROOT/scripts/moto${PYTHONPATH:+:$PYTHONPATH}" \
     PAASC_MOTO_SSM_OUTCOMES="$dir/ssm-outcomes.json" \
     setsid "$MOTO" -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 </dev/null &
@@ -57,6 +61,12 @@ req = urllib.request.Request(
 with urllib.request.urlopen(req, timeout=2) as resp:
     sys.exit(0 if resp.status in (200, 201) else 1)
 PY
+      if [ -n "$watch" ]; then
+        # A test binary shares one server among its tests and has no hook at
+        # its end: the server goes when the process that asked for it goes.
+        ( while kill -0 "$watch" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
+          kill "$pid" 2>/dev/null || true ) </dev/null >/dev/null 2>&1 &
+      fi
       echo "moto-server: listening on 127.0.0.1:$port (pid $pid, state-machine execution on)"
       exit 0
     fi

@@ -17,15 +17,17 @@
 )]
 #![cfg(feature = "deploy")]
 
+use aws_credential_types::Credentials;
 use paasc::deploy::plan::{self, ArtifactsDocument};
 use paasc::deploy::{
-    deploy, deploy_with, Clients, DeployError, DeployOptions, Event, ExecutionInput, Outcome,
-    Timeouts,
+    deploy, deploy_to, deploy_with, Clients, DeployError, DeployOptions, Event, ExecutionInput,
+    Outcome, Plan, Target, Timeouts,
 };
 use paasc::emit::{self, Artifact};
 use paasc::model::names::{
     path::MANIFEST as MANIFEST_PATH, path::STATE_MACHINE as ASL_PATH, ToolStage,
 };
+use paasc::model::platform::{PlatformApp, PlatformConfig};
 use paasc::model::{sample, App};
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -153,84 +155,164 @@ fn rt() -> tokio::runtime::Runtime {
 
 // ---------------------------------------------------------------- emulator
 
-/// A moto server on a free loopback port, stopped (by its PID) on drop.
+// One emulator per test binary: the pipeline harness below includes it.
+use pipeline_moto::emulator;
+
+/// The test binary's one emulator (`tests/support/emulator.rs`); each test
+/// works in accounts of its own, so tests running side by side never meet.
 struct Moto {
-    /// None when the server belongs to another harness (which stops it).
-    dir: Option<tempfile::TempDir>,
     url: String,
 }
 
 impl Moto {
     fn start() -> Moto {
         test_env();
-        let script = root().join("scripts/moto-server.sh");
-        assert!(script.exists(), "{} is missing", script.display());
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("start")
-            .arg(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "the AWS emulator did not start (run scripts/install-deps.sh?):\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let port = std::fs::read_to_string(dir.path().join("moto.port")).unwrap();
         Moto {
-            url: format!("http://127.0.0.1:{}", port.trim()),
-            dir: Some(dir),
+            url: emulator::shared().url.clone(),
         }
     }
 
     fn opts(&self) -> DeployOptions {
         DeployOptions {
             endpoint_url: Some(self.url.clone()),
-            runner_instance_id: Some(RUNNER.into()),
             poll_interval: Some(Duration::from_millis(200)),
             max_wait: Some(Duration::from_secs(60)),
             ..DeployOptions::default()
         }
     }
 
-    fn clients(&self, region: &str) -> Clients {
-        rt().block_on(Clients::from_env(region, &self.opts()))
+    /// Credentials that act in `account`: moto's STS hands out credentials
+    /// for the account of the role they assume (and checks no trust).
+    fn credentials(&self, account: &str) -> Credentials {
+        let c = emulator::shared().credentials(account);
+        Credentials::new(
+            c.access_key_id,
+            c.secret_access_key,
+            Some(c.session_token),
+            None,
+            "paasc-test",
+        )
     }
 
-    /// What deploy needs to exist first: the KMS key (and alias) and the bucket.
-    fn prepare(&self, app: &App, opts: &DeployOptions) {
-        let p = plan::plan(app, &built(app), opts).unwrap();
-        let alias = p.kms_key_id.rsplit(':').next().unwrap().to_string();
-        if alias.starts_with("alias/") {
-            // KMS through the AWS SDK for Python that ships with moto: the
-            // Rust KMS client is not worth its compile time for two calls.
-            let py = root().join(".tools/venv/bin/python");
-            let out = Command::new(&py)
-                .arg("-c")
-                .arg(
-                    "import boto3, sys\n\
-                     kms = boto3.client('kms', endpoint_url=sys.argv[1], region_name=sys.argv[2])\n\
-                     names = [a['AliasName'] for a in kms.list_aliases()['Aliases']]\n\
-                     if sys.argv[3] not in names:\n\
-                     \x20   key = kms.create_key(Description='paasc deploy test')['KeyMetadata']['KeyId']\n\
-                     \x20   kms.create_alias(AliasName=sys.argv[3], TargetKeyId=key)\n",
-                )
-                .arg(&self.url)
-                .arg(&app.region)
-                .arg(&alias)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "creating the KMS key failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let clients = self.clients(&app.region);
+    /// Clients that act in `account`.
+    fn clients_as(&self, account: &str, region: &str) -> Clients {
+        let creds = self.credentials(account);
+        rt().block_on(Clients::with_credentials(region, &self.opts(), Some(creds)))
+    }
+
+    /// Clients of the app's pipeline account (where deploy writes).
+    fn clients(&self, app: &App) -> Clients {
+        self.clients_as(&app.pipeline.account, &app.region)
+    }
+
+    /// What `paasc bootstrap`'s module leaves in the pipeline account, as far
+    /// as deploy and the first states read and write it: the platform key
+    /// (alias `alias/paas-platform`), the audit table, the topic the app
+    /// notifies, the artifact bucket, `/paas/platform/config`, the app's
+    /// `/paas/platform/apps/<app>/<env>` and the runner's instance id
+    /// (written at its boot). tests/bootstrap.rs applies the real module.
+    fn platform(&self, app: &App) -> PlatformConfig {
+        let account = &app.pipeline.account;
+        let creds = self.credentials(account);
+        // KMS through the AWS SDK for Python that ships with moto: the Rust
+        // KMS client is not worth its compile time for two calls.
+        let py = root().join(".tools/venv/bin/python");
+        let out = Command::new(&py)
+            .arg("-c")
+            .arg(
+                "import boto3, sys\n\
+                 kms = boto3.client('kms', endpoint_url=sys.argv[1], region_name=sys.argv[2],\n\
+                 \x20   aws_access_key_id=sys.argv[3], aws_secret_access_key=sys.argv[4], aws_session_token=sys.argv[5])\n\
+                 aliases = {a['AliasName']: a.get('TargetKeyId') for a in kms.list_aliases()['Aliases']}\n\
+                 key = aliases.get('alias/paas-platform')\n\
+                 if key is None:\n\
+                 \x20   key = kms.create_key(Description='paasc platform (test)')['KeyMetadata']['KeyId']\n\
+                 \x20   kms.create_alias(AliasName='alias/paas-platform', TargetKeyId=key)\n\
+                 ddb = boto3.client('dynamodb', endpoint_url=sys.argv[1], region_name=sys.argv[2],\n\
+                 \x20   aws_access_key_id=sys.argv[3], aws_secret_access_key=sys.argv[4], aws_session_token=sys.argv[5])\n\
+                 if 'paas-audit' not in ddb.list_tables()['TableNames']:\n\
+                 \x20   ddb.create_table(TableName='paas-audit', BillingMode='PAY_PER_REQUEST',\n\
+                 \x20       AttributeDefinitions=[{'AttributeName': 'release', 'AttributeType': 'S'},\n\
+                 \x20                             {'AttributeName': 'execution_id', 'AttributeType': 'S'}],\n\
+                 \x20       KeySchema=[{'AttributeName': 'release', 'KeyType': 'HASH'},\n\
+                 \x20                  {'AttributeName': 'execution_id', 'KeyType': 'RANGE'}],\n\
+                 \x20       SSESpecification={'Enabled': True, 'SSEType': 'KMS', 'KMSMasterKeyId': 'alias/paas-platform'})\n\
+                 topic = sys.argv[6].split(':')\n\
+                 sts = boto3.client('sts', endpoint_url=sys.argv[1], region_name=sys.argv[2],\n\
+                 \x20   aws_access_key_id=sys.argv[3], aws_secret_access_key=sys.argv[4], aws_session_token=sys.argv[5])\n\
+                 c = sts.assume_role(RoleArn='arn:aws:iam::%s:role/paasc-test' % topic[4], RoleSessionName='paasc-test')['Credentials']\n\
+                 boto3.client('sns', endpoint_url=sys.argv[1], region_name=topic[3], aws_access_key_id=c['AccessKeyId'],\n\
+                 \x20   aws_secret_access_key=c['SecretAccessKey'], aws_session_token=c['SessionToken']).create_topic(Name=topic[5])\n\
+                 print(kms.describe_key(KeyId=key)['KeyMetadata']['Arn'])\n",
+            )
+            .arg(&self.url)
+            .arg(&app.region)
+            .arg(creds.access_key_id())
+            .arg(creds.secret_access_key())
+            .arg(creds.session_token().unwrap_or_default())
+            .arg(app.notification_topic())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "creating the platform key failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let key_arn = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let config = PlatformConfig {
+            schema: 1,
+            account: account.clone(),
+            region: app.region.clone(),
+            platform_key_arn: key_arn,
+            artifact_bucket: app.artifact_bucket(),
+            state_bucket: app.state_bucket(),
+            audit_table: "paas-audit".into(),
+            releases_table: "paas-releases".into(),
+            topic_arn: app.notification_topic(),
+            runner_role_arn: app.runner_role_arn(),
+            runner_asg: "paas-runner".into(),
+            runner_instance_parameter: "/paas/platform/runner/instance-id".into(),
+            builder_instance_profile: app.builder_instance_profile(),
+        };
+        let entry = PlatformApp {
+            state_machine: app.state_machine_name(),
+            state_machine_role_arn: app.pipeline_role_arn(),
+            app_account: app.account.clone(),
+            provision_role_arn: app.provision_role_arn(),
+            app_key: app.kms_key_arn(),
+            topic_arn: app.notification_topic(),
+        };
+        let clients = self.clients(app);
         rt().block_on(async {
-            let mut create = clients.s3.create_bucket().bucket(&p.bucket);
+            for (name, value, kind) in [
+                (
+                    "/paas/platform/config".to_string(),
+                    serde_json::to_string(&config).unwrap(),
+                    aws_sdk_ssm::types::ParameterType::SecureString,
+                ),
+                (
+                    format!("/paas/platform/apps/{}/{}", app.name, app.env),
+                    serde_json::to_string(&entry).unwrap(),
+                    aws_sdk_ssm::types::ParameterType::SecureString,
+                ),
+                (
+                    "/paas/platform/runner/instance-id".to_string(),
+                    RUNNER.to_string(),
+                    aws_sdk_ssm::types::ParameterType::String,
+                ),
+            ] {
+                clients
+                    .ssm
+                    .put_parameter()
+                    .name(&name)
+                    .value(value)
+                    .r#type(kind)
+                    .overwrite(true)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            }
+            let mut create = clients.s3.create_bucket().bucket(&config.artifact_bucket);
             if app.region != "us-east-1" {
                 create = create.create_bucket_configuration(
                     aws_sdk_s3::types::CreateBucketConfiguration::builder()
@@ -245,20 +327,34 @@ impl Moto {
                 Err(e)
                     if e.as_service_error()
                         .is_some_and(|e| e.is_bucket_already_owned_by_you()) => {}
-                Err(e) => panic!("creating bucket {}: {e:?}", p.bucket),
+                Err(e) => panic!("creating bucket {}: {e:?}", config.artifact_bucket),
             }
         });
+        config
     }
-}
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let Some(dir) = &self.dir else { return };
-        let _ = Command::new("bash")
-            .arg(root().join("scripts/moto-server.sh"))
-            .arg("stop")
-            .arg(dir.path())
-            .output();
+    /// The deploy's plan against the platform this harness created.
+    fn plan(&self, app: &App, artifacts: &[Artifact], opts: &DeployOptions) -> Plan {
+        let clients = self.clients(app);
+        let target = rt()
+            .block_on(paasc::deploy::platform::discover(&clients, app, opts))
+            .unwrap();
+        plan::plan(app, artifacts, &target).unwrap()
+    }
+
+    /// Deploys as the app's pipeline account.
+    fn run(
+        &self,
+        app: &App,
+        artifacts: &[Artifact],
+        opts: &DeployOptions,
+    ) -> (Result<Outcome, DeployError>, Vec<String>) {
+        let clients = self.clients(app);
+        let mut lines = Vec::new();
+        let result = deploy_with(&clients, app, artifacts, opts, &mut |e: Event| {
+            lines.push(e.to_string())
+        });
+        (result, lines)
     }
 }
 
@@ -332,6 +428,13 @@ fn snapshot(clients: &Clients, app: &App, bucket: &str) -> Snapshot {
 
 // ---------------------------------------------------------------- against the emulator
 
+/// The app, released from a pipeline account of the test's own (tests share
+/// one emulator and keep apart by account).
+fn in_account(mut app: App, account: &str) -> App {
+    app.pipeline.account = account.to_string();
+    app
+}
+
 #[test]
 #[cfg_attr(
     not(feature = "tool-tests"),
@@ -341,10 +444,10 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
     let moto = Moto::start();
     for app in models() {
         let opts = moto.opts();
-        moto.prepare(&app, &opts);
+        moto.platform(&app);
         let artifacts = built(&app);
-        let p = plan::plan(&app, &artifacts, &opts).unwrap();
-        let (result, lines) = run(&app, &artifacts, &opts);
+        let p = moto.plan(&app, &artifacts, &opts);
+        let (result, lines) = moto.run(&app, &artifacts, &opts);
         let outcome = result.unwrap_or_else(|e| panic!("{}: {e}\n{}", app.name, lines.join("\n")));
         let Outcome::Started {
             execution_arn,
@@ -362,9 +465,9 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
             );
         }
 
-        let clients = moto.clients(&app.region);
+        let clients = moto.clients(&app);
         rt().block_on(async {
-            // Parameters: SecureString, the app's key, the right content.
+            // Parameters: SecureString, the platform key, the right content.
             for planned in &p.parameters {
                 let name = planned.name.clone();
                 let suffix = name.rsplit('/').next().unwrap();
@@ -511,7 +614,18 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
                     parameter_path: app.parameter_path(),
                     content_hash: p.content_hash.clone(),
                     version: app.version.clone(),
-                    runner_instance_id: RUNNER.into(),
+                    // Activity workers poll; only `workers = ssm` has a runner.
+                    runner_instance_id: if app.pipeline.workers == paasc::model::Workers::Ssm {
+                        RUNNER.into()
+                    } else {
+                        String::new()
+                    },
+                    state_bucket: app.state_bucket(),
+                    platform_key: p.kms_key_id.clone(),
+                    caller: format!(
+                        "arn:aws:sts::{}:assumed-role/paasc-test/paasc-test",
+                        app.pipeline.account
+                    ),
                 }
             );
             let raw: serde_json::Value = serde_json::from_str(exec.input().unwrap()).unwrap();
@@ -527,9 +641,12 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
                 [
                     "artifact_bucket",
                     "artifact_prefix",
+                    "caller",
                     "content_hash",
                     "parameter_path",
+                    "platform_key",
                     "runner_instance_id",
+                    "state_bucket",
                     "version"
                 ]
             );
@@ -544,18 +661,18 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
 )]
 fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
     let moto = Moto::start();
-    let app = sample::minimal();
+    let app = in_account(sample::minimal(), "100000000002");
     let opts = moto.opts();
-    moto.prepare(&app, &opts);
-    let clients = moto.clients(&app.region);
+    moto.platform(&app);
+    let clients = moto.clients(&app);
     let bucket = app.artifact_bucket();
 
-    let (first, _) = run(&app, &built(&app), &opts);
+    let (first, _) = moto.run(&app, &built(&app), &opts);
     assert!(matches!(first.unwrap(), Outcome::Started { .. }));
     let after_first = snapshot(&clients, &app, &bucket);
     assert_eq!(after_first.executions.len(), 1);
 
-    let (second, lines) = run(&app, &built(&app), &opts);
+    let (second, lines) = moto.run(&app, &built(&app), &opts);
     let second = second.unwrap();
     assert!(
         matches!(second, Outcome::AlreadyDeployed { .. }),
@@ -574,7 +691,7 @@ fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
     let mut changed = app.clone();
     changed.pipeline.timeout_seconds = 3600;
     let artifacts = built(&changed);
-    let (third, lines) = run(&changed, &artifacts, &opts);
+    let (third, lines) = moto.run(&changed, &artifacts, &opts);
     assert!(
         matches!(third.unwrap(), Outcome::Started { .. }),
         "{lines:?}"
@@ -612,12 +729,124 @@ fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
     not(feature = "tool-tests"),
     ignore = "tool tier (moto): scripts/test.sh runs it"
 )]
+fn discovery_refuses_before_any_write() {
+    let moto = Moto::start();
+    let app = in_account(sample::shop_prod(), "100000000010");
+    let bucket = app.artifact_bucket();
+    let clients = moto.clients(&app);
+    let artifacts = built(&app);
+    let deploy = |clients: &Clients, opts: &DeployOptions| {
+        deploy_with(clients, &app, &artifacts, opts, &mut |_| {}).unwrap_err()
+    };
+    let nothing = Snapshot {
+        parameters: vec![],
+        objects: vec![],
+        machines: vec![],
+        executions: vec![],
+    };
+
+    // An empty account.
+    let err = deploy(&clients, &moto.opts());
+    assert_eq!(
+        err.to_string(),
+        "no paasc platform in account 100000000010, region eu-west-1: run paasc bootstrap"
+    );
+    assert_eq!(snapshot(&clients, &app, &bucket), nothing);
+
+    // Credentials of another account: refused before anything is read there.
+    let elsewhere = moto.clients_as("100000000011", &app.region);
+    let err = deploy(&elsewhere, &moto.opts());
+    assert!(
+        matches!(err, DeployError::WrongAccount { ref have, ref want, .. } if have == "100000000011" && want == "100000000010"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("100000000011") && !err.to_string().contains('\n'),
+        "{err}"
+    );
+    assert_eq!(snapshot(&elsewhere, &app, &bucket), nothing);
+
+    // A platform that does not know the app (bootstrapped before it was added).
+    moto.platform(&app);
+    let entry = format!("/paas/platform/apps/{}/{}", app.name, app.env);
+    let runner = "/paas/platform/runner/instance-id";
+    rt().block_on(clients.ssm.delete_parameter().name(&entry).send())
+        .unwrap();
+    let err = deploy(&clients, &moto.opts());
+    assert!(
+        matches!(err, DeployError::UnknownToPlatform { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("shop/prod"), "{err}");
+    assert!(err.to_string().contains("paasc bootstrap"), "{err}");
+    assert_eq!(snapshot(&clients, &app, &bucket), nothing);
+
+    // A platform whose runner has not registered yet (still booting).
+    moto.platform(&app);
+    rt().block_on(clients.ssm.delete_parameter().name(runner).send())
+        .unwrap();
+    let err = deploy(&clients, &moto.opts());
+    assert!(
+        matches!(err, DeployError::RunnerNotRegistered { ref parameter, .. } if parameter == runner),
+        "{err:?}"
+    );
+    assert_eq!(snapshot(&clients, &app, &bucket), nothing);
+    // A dry run plans without one; a flag names one.
+    let dry = DeployOptions {
+        dry_run: true,
+        ..moto.opts()
+    };
+    let target = rt()
+        .block_on(paasc::deploy::platform::discover(&clients, &app, &dry))
+        .unwrap();
+    assert_eq!(target.runner_instance_id, None);
+
+    // Everything else comes from the platform; the flags still win.
+    let flagged = DeployOptions {
+        artifact_bucket: Some("my-bucket".into()),
+        role_arn: Some("arn:aws:iam::100000000010:role/mine".into()),
+        runner_instance_id: Some("i-0fedcba9876543210".into()),
+        ..moto.opts()
+    };
+    let target = rt()
+        .block_on(paasc::deploy::platform::discover(&clients, &app, &flagged))
+        .unwrap();
+    assert_eq!(target.artifact_bucket, "my-bucket");
+    assert_eq!(target.role_arn, "arn:aws:iam::100000000010:role/mine");
+    assert_eq!(
+        target.runner_instance_id.as_deref(),
+        Some("i-0fedcba9876543210")
+    );
+    let config = moto.platform(&app);
+    let target = rt()
+        .block_on(paasc::deploy::platform::discover(
+            &clients,
+            &app,
+            &moto.opts(),
+        ))
+        .unwrap();
+    assert_eq!(target.artifact_bucket, config.artifact_bucket);
+    assert_eq!(target.state_bucket, config.state_bucket);
+    assert_eq!(target.platform_key_arn, config.platform_key_arn);
+    assert_eq!(target.role_arn, app.pipeline_role_arn());
+    assert_eq!(target.runner_instance_id.as_deref(), Some(RUNNER));
+    assert_eq!(
+        target.caller,
+        "arn:aws:sts::100000000010:assumed-role/paasc-test/paasc-test"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
 fn dry_run_changes_nothing() {
     let moto = Moto::start();
-    let app = sample::shop_prod();
+    let app = in_account(sample::shop_prod(), "100000000003");
     let opts = moto.opts();
-    moto.prepare(&app, &opts);
-    let clients = moto.clients(&app.region);
+    moto.platform(&app);
+    let clients = moto.clients(&app);
     let bucket = app.artifact_bucket();
     let before = snapshot(&clients, &app, &bucket);
     assert!(
@@ -629,8 +858,8 @@ fn dry_run_changes_nothing() {
         runner_instance_id: None,
         ..opts.clone()
     };
-    let (result, lines) = run(&app, &built(&app), &dry);
-    let p = plan::plan(&app, &built(&app), &dry).unwrap();
+    let (result, lines) = moto.run(&app, &built(&app), &dry);
+    let p = moto.plan(&app, &built(&app), &dry);
     assert_eq!(
         result.unwrap(),
         Outcome::Planned {
@@ -669,11 +898,11 @@ fn dry_run_changes_nothing() {
     assert!(!text.contains("\"image\""), "{text}");
 
     // After a real deploy, a dry run of a changed spec plans an update.
-    run(&app, &built(&app), &opts).0.unwrap();
+    moto.run(&app, &built(&app), &opts).0.unwrap();
     let mut changed = app.clone();
     changed.pipeline.timeout_seconds += 1;
     let before = snapshot(&clients, &app, &bucket);
-    let (result, lines) = run(&changed, &built(&changed), &dry);
+    let (result, lines) = moto.run(&changed, &built(&changed), &dry);
     assert!(matches!(result.unwrap(), Outcome::Planned { .. }));
     assert!(
         lines
@@ -695,19 +924,20 @@ fn dry_run_changes_nothing() {
 )]
 fn a_failed_upload_starts_nothing() {
     let moto = Moto::start();
-    let app = sample::minimal();
+    let app = in_account(sample::minimal(), "100000000004");
+    moto.platform(&app);
     let opts = DeployOptions {
         artifact_bucket: Some("paasc-no-such-bucket".into()),
         ..moto.opts()
     };
-    let (result, lines) = run(&app, &built(&app), &opts);
+    let (result, lines) = moto.run(&app, &built(&app), &opts);
     let err = result.unwrap_err();
     assert!(
         matches!(err, DeployError::BucketMissing { .. }),
         "{err:?}\n{lines:?}"
     );
     assert!(err.to_string().contains("paasc-no-such-bucket"), "{err}");
-    let after = snapshot(&moto.clients(&app.region), &app, "paasc-no-such-bucket");
+    let after = snapshot(&moto.clients(&app), &app, "paasc-no-such-bucket");
     assert!(
         after.machines.is_empty() && after.executions.is_empty(),
         "{after:?}"
@@ -723,22 +953,19 @@ fn a_failed_upload_starts_nothing() {
     not(feature = "tool-tests"),
     ignore = "tool tier (moto): scripts/test.sh runs it"
 )]
-fn oversized_parameter_is_refused_before_any_call() {
+fn oversized_parameter_is_refused_before_any_write() {
+    let moto = Moto::start();
     let app = {
-        let mut app = sample::minimal();
+        let mut app = in_account(sample::minimal(), "100000000005");
         app.image
             .attributes
             .insert("blob".into(), serde_json::Value::String("x".repeat(9000)));
         app
     };
-    // An endpoint nothing listens on: the deploy must stop before calling it.
-    let opts = DeployOptions {
-        endpoint_url: Some(format!("http://127.0.0.1:{}", free_port())),
-        runner_instance_id: Some(RUNNER.into()),
-        ..DeployOptions::default()
-    };
-    test_env();
-    let (result, lines) = run(&app, &built(&app), &opts);
+    moto.platform(&app);
+    let clients = moto.clients(&app);
+    let before = snapshot(&clients, &app, &app.artifact_bucket());
+    let (result, lines) = moto.run(&app, &built(&app), &moto.opts());
     let err = result.unwrap_err();
     assert!(
         matches!(err, DeployError::ParameterTooLarge { .. }),
@@ -749,6 +976,7 @@ fn oversized_parameter_is_refused_before_any_call() {
         "{err}"
     );
     assert!(lines.is_empty(), "{lines:?}");
+    assert_eq!(snapshot(&clients, &app, &app.artifact_bucket()), before);
 }
 
 #[test]
@@ -758,14 +986,14 @@ fn oversized_parameter_is_refused_before_any_call() {
 )]
 fn wait_reports_each_stage_and_success() {
     let moto = Moto::start();
-    let app = sample::minimal();
+    let app = in_account(sample::minimal(), "100000000006");
     let opts = DeployOptions {
         wait: true,
         ..moto.opts()
     };
-    moto.prepare(&app, &opts);
+    moto.platform(&app);
     let artifacts = built_with_asl(&app, stages_asl(None));
-    let (result, lines) = run(&app, &artifacts, &opts);
+    let (result, lines) = moto.run(&app, &artifacts, &opts);
     let outcome = result.unwrap_or_else(|e| panic!("{e}\n{}", lines.join("\n")));
     assert!(
         matches!(
@@ -797,14 +1025,14 @@ fn wait_reports_each_stage_and_success() {
 )]
 fn wait_reports_the_failing_stage() {
     let moto = Moto::start();
-    let app = sample::minimal();
+    let app = in_account(sample::minimal(), "100000000007");
     let opts = DeployOptions {
         wait: true,
         ..moto.opts()
     };
-    moto.prepare(&app, &opts);
+    moto.platform(&app);
     let artifacts = built_with_asl(&app, stages_asl(Some("Bakery")));
-    let (result, lines) = run(&app, &artifacts, &opts);
+    let (result, lines) = moto.run(&app, &artifacts, &opts);
     let err = result.unwrap_err();
     let DeployError::ExecutionFailed {
         ref status,
@@ -846,29 +1074,29 @@ mod pipeline_moto;
     ignore = "tool tier (moto): scripts/test.sh runs it"
 )]
 fn wait_follows_the_generated_pipeline_to_success_and_to_a_failing_stage() {
-    test_env();
-    let app = pipeline_moto::executable(
-        paasc::compile_file(&root().join("examples/shop.paas"), Some("prod"), &[]).unwrap(),
+    let moto = Moto::start();
+    let app = pipeline_moto::isolated(
+        pipeline_moto::executable(
+            paasc::compile_file(&root().join("examples/shop.paas"), Some("prod"), &[]).unwrap(),
+        ),
+        "100000000008",
+        "100000000009",
     );
     let server = pipeline_moto::Server::start();
     let env = pipeline_moto::Env::prepare(&server, &app);
-    let moto = Moto {
-        dir: None,
-        url: format!("http://127.0.0.1:{}", server.port),
-    };
     let opts = DeployOptions {
         wait: true,
         poll_interval: Some(Duration::from_secs(1)),
         max_wait: Some(Duration::from_secs(600)),
         ..moto.opts()
     };
-    moto.prepare(&app, &opts);
+    moto.platform(&app);
 
     // The harness scripts the runner's answers when it runs an execution of
     // its own; they stay in place for the deploy's execution that follows.
     let warmup = env.run(&app, "warmup-success", pipeline_moto::Outcome::Success);
     assert_eq!(warmup.status, "SUCCEEDED", "{}", warmup.history_text());
-    let (result, lines) = run(&app, &built(&app), &opts);
+    let (result, lines) = moto.run(&app, &built(&app), &opts);
     let outcome = result.unwrap_or_else(|e| panic!("{e}\n{}", lines.join("\n")));
     assert!(
         matches!(
@@ -900,7 +1128,7 @@ fn wait_follows_the_generated_pipeline_to_success_and_to_a_failing_stage() {
     assert_eq!(warmup.status, "FAILED", "{}", warmup.history_text());
     let mut changed = app.clone();
     changed.version = "1.4.1".into();
-    let (result, lines) = run(&changed, &built(&changed), &opts);
+    let (result, lines) = moto.run(&changed, &built(&changed), &opts);
     let err = result.unwrap_err();
     let DeployError::ExecutionFailed {
         ref status,
@@ -996,7 +1224,7 @@ fn a_silent_endpoint_times_out_within_the_configured_time() {
     assert!(matches!(err, DeployError::TimedOut { .. }), "{err:?}");
     assert!(
         err.to_string()
-            .contains("did not answer states:ListStateMachines within 30s"),
+            .contains("did not answer sts:GetCallerIdentity within 30s"),
         "{err}"
     );
 }
@@ -1034,6 +1262,7 @@ fn no_credentials_is_one_clear_message() {
         ssm: aws_sdk_ssm::Client::new(&config),
         s3: aws_sdk_s3::Client::new(&config),
         sfn: aws_sdk_sfn::Client::new(&config),
+        sts: aws_sdk_sts::Client::new(&config),
         endpoint: opts.endpoint_url.clone().unwrap(),
         timeouts: Timeouts::default(),
     };
@@ -1116,11 +1345,22 @@ mod mocked {
             sfn: aws_sdk_sfn::Client::from_conf(
                 aws_sdk_sfn::Config::builder()
                     .behavior_version(latest)
+                    .region(region.clone())
+                    .credentials_provider(creds.clone())
+                    .http_client(create_mock_http_client())
+                    .retry_config(retry())
+                    .interceptor(interceptor(sfn))
+                    .build(),
+            ),
+            // Never called: these tests start after the discovery (`deploy_to`).
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::Config::builder()
+                    .behavior_version(latest)
                     .region(region)
                     .credentials_provider(creds)
                     .http_client(create_mock_http_client())
                     .retry_config(retry())
-                    .interceptor(interceptor(sfn))
+                    .interceptor(interceptor(&[]))
                     .build(),
             ),
             endpoint: "mock".into(),
@@ -1181,10 +1421,26 @@ mod mocked {
         })
     }
 
+    /// What the platform of the minimal app's account says (as `discover`
+    /// would read it), with the runner the options name.
+    fn target(app: &App) -> Target {
+        Target {
+            caller: "arn:aws:sts::111122223333:assumed-role/ci/run-1".into(),
+            artifact_bucket: app.artifact_bucket(),
+            role_arn: app.pipeline_role_arn(),
+            platform_key_arn: PLATFORM_KEY.into(),
+            state_bucket: app.state_bucket(),
+            runner_instance_id: Some(RUNNER.into()),
+        }
+    }
+
+    const PLATFORM_KEY: &str =
+        "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
     fn deploy_minimal(c: &Clients) -> Result<Outcome, DeployError> {
         test_env();
         let app = sample::minimal();
-        deploy_with(c, &app, &built(&app), &opts(), &mut |_| {})
+        deploy_to(c, &app, &built(&app), &target(&app), &opts(), &mut |_| {})
     }
 
     #[test]
@@ -1245,13 +1501,13 @@ mod mocked {
             .sequence()
             .http_status(
                 400,
-                json_error("InvalidKeyId", "Invalid keyId alias/paas-minimal-default"),
+                json_error("InvalidKeyId", &format!("Invalid keyId {PLATFORM_KEY}")),
             )
             .build();
         let (list, start, o) = (no_machines(), start_never(), object_ok());
         let err = deploy_minimal(&clients(&[&bad_key], &[&o], &[&list, &start])).unwrap_err();
         assert!(
-            matches!(err, DeployError::KmsKey { ref key, .. } if key == "alias/paas-minimal-default"),
+            matches!(err, DeployError::KmsKey { ref key, .. } if key == PLATFORM_KEY),
             "{err:?}"
         );
 
@@ -1259,7 +1515,7 @@ mod mocked {
             .sequence()
             .http_status(
                 400,
-                Some("<Error><Code>KMS.NotFoundException</Code><Message>Key 'alias/paas-minimal-default' does not exist</Message></Error>".into()),
+                Some(format!("<Error><Code>KMS.NotFoundException</Code><Message>Key '{PLATFORM_KEY}' does not exist</Message></Error>")),
             )
             .build();
         let (list, start, p) = (no_machines(), start_never(), param_ok());
@@ -1373,10 +1629,15 @@ mod mocked {
         test_env();
         let app = sample::minimal();
         let opts = DeployOptions::default();
-        let err = deploy_with(
+        let target = Target {
+            runner_instance_id: None,
+            ..target(&app)
+        };
+        let err = deploy_to(
             &clients(&[&p], &[], &[&list]),
             &app,
             &built(&app),
+            &target,
             &opts,
             &mut |_| {},
         )
@@ -1393,25 +1654,45 @@ mod mocked {
     not(feature = "tool-tests"),
     ignore = "tool tier (moto): scripts/test.sh runs it"
 )]
-fn deploy_and_the_state_machine_use_the_same_kms_key_and_input() {
+fn deploy_and_the_state_machine_agree_on_the_input() {
+    use paasc::model::names::input;
     for app in models() {
-        let p = plan::plan(&app, &built(&app), &DeployOptions::default()).unwrap();
-        assert_eq!(
-            p.kms_key_id,
-            app.pipeline_kms_key_id(),
-            "{}/{}",
-            app.name,
-            app.env
-        );
+        let target = Target {
+            caller: "arn:aws:sts::111122223333:assumed-role/ci/run-1".into(),
+            artifact_bucket: app.artifact_bucket(),
+            role_arn: app.pipeline_role_arn(),
+            platform_key_arn: "arn:aws:kms:eu-west-1:111122223333:key/k".into(),
+            state_bucket: app.state_bucket(),
+            runner_instance_id: Some(RUNNER.into()),
+        };
+        let p = plan::plan(&app, &built(&app), &target).unwrap();
+        // The input deploy sends has exactly the fields of the contract.
+        let sent = serde_json::to_value(p.input()).unwrap();
+        let mut fields: Vec<&str> = sent
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        let mut contract = input::ALL.to_vec();
+        contract.sort_unstable();
+        assert_eq!(fields, contract, "{}/{}", app.name, app.env);
         let asl = &built(&app)
             .into_iter()
             .find(|a| a.path == ASL_PATH)
             .unwrap()
             .contents;
         // What only a deploy knows must come from the input, not from the model.
-        let mut keys = vec!["artifact_bucket", "artifact_prefix"];
+        let mut keys = vec![
+            input::ARTIFACT_BUCKET,
+            input::ARTIFACT_PREFIX,
+            input::STATE_BUCKET,
+            input::PLATFORM_KEY,
+            input::CALLER,
+        ];
         if app.pipeline.workers == paasc::model::Workers::Ssm {
-            keys.push("runner_instance_id");
+            keys.push(input::RUNNER_INSTANCE_ID);
         }
         for key in keys {
             assert!(
@@ -1450,13 +1731,32 @@ fn the_iam_policy_grants_exactly_the_calls_deploy_makes() {
         );
     }
     // Every AWS call in src/deploy names its IAM action for error messages.
-    let source = std::fs::read_to_string(root().join("src/deploy/aws.rs")).unwrap();
-    let mut called: std::collections::BTreeSet<String> = source
-        .split("self.ctx(\"")
-        .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().to_string())
-        .collect();
-    // What the calls need besides their own action.
-    called.extend(["kms:Encrypt", "kms:GenerateDataKey", "iam:PassRole"].map(String::from));
+    let mut called = std::collections::BTreeSet::new();
+    for (file, marker) in [
+        ("src/deploy/aws.rs", "self.ctx(\""),
+        ("src/deploy/platform.rs", "ctx(clients, \""),
+    ] {
+        let source = std::fs::read_to_string(root().join(file)).unwrap();
+        let found: Vec<String> = source
+            .split(marker)
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_string())
+            .collect();
+        assert!(!found.is_empty(), "no call found in {file}");
+        called.extend(found);
+    }
+    // sts:GetCallerIdentity needs no permission (an explicit deny cannot stop it).
+    assert!(called.remove("sts:GetCallerIdentity"));
+    // What the calls need besides their own action: encrypting the uploads
+    // and the parameters, decrypting the platform's, passing the role.
+    called.extend(
+        [
+            "kms:Decrypt",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "iam:PassRole",
+        ]
+        .map(String::from),
+    );
     assert_eq!(granted, called);
 }

@@ -89,7 +89,9 @@ fn spec_errors_stop_before_any_call() {
 }
 
 #[test]
-fn a_real_deploy_needs_a_runner_instance() {
+fn the_account_is_checked_before_anything_else() {
+    // No flags: everything comes from the platform, after STS says whose
+    // credentials these are (tests/deploy.rs runs the refusals in moto).
     let out = paasc()
         .args(["deploy", "examples/minimal.paas", "--endpoint-url"])
         .arg(dead_endpoint())
@@ -97,5 +99,6 @@ fn a_real_deploy_needs_a_runner_instance() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("runner"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("sts:GetCallerIdentity"), "{err}");
 }

@@ -1,8 +1,9 @@
-//! The language reference and the schema table agree: every table in
-//! `docs/language.md` between `<!-- schema:BLOCK -->` and `<!-- /schema -->`
+//! The docs and the tables they document agree. The language reference
+//! and the schema table: every table in `docs/language.md` between `<!-- schema:BLOCK -->` and `<!-- /schema -->`
 //! is exactly what `paasc::schema::markdown` renders for that block, and
 //! every block with keys has such a table. `UPDATE_DOCS=1 cargo test --test
-//! schema_docs` rewrites the tables from the schema.
+//! schema_docs` rewrites the tables from the schema (and the tools table of
+//! `docs/bootstrap.md` from the tool catalogue).
 
 #![allow(
     clippy::unwrap_used,
@@ -77,4 +78,32 @@ fn every_check_kind_is_documented() {
             "docs/language.md does not show `{usage}` ({kind})"
         );
     }
+}
+
+/// docs/bootstrap.md's table of tools between `<!-- tools -->` and
+/// `<!-- /tools -->` is the catalogue's (`UPDATE_DOCS=1` rewrites it).
+#[test]
+fn the_tools_table_is_the_catalogue() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/bootstrap.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (open, close) = ("<!-- tools -->\n", "<!-- /tools -->");
+    let start = text
+        .find(open)
+        .expect("docs/bootstrap.md has `<!-- tools -->`")
+        + open.len();
+    let end = start + text[start..].find(close).expect("and `<!-- /tools -->`");
+    let fresh = format!(
+        "{}{}{}",
+        &text[..start],
+        paasc::bootstrap::tools::markdown_table(),
+        &text[end..]
+    );
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+        return;
+    }
+    assert!(
+        fresh == text,
+        "docs/bootstrap.md's tools table disagrees with the catalogue; run `UPDATE_DOCS=1 cargo test --test schema_docs`"
+    );
 }

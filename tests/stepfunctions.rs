@@ -484,7 +484,11 @@ fn workers_and_strategies() {
     ignore = "tool tier (moto): scripts/test.sh runs it"
 )]
 fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
-    let app = moto::executable(compile(&root().join("examples/shop.paas"), Some("prod")));
+    let app = moto::isolated(
+        moto::executable(compile(&root().join("examples/shop.paas"), Some("prod"))),
+        "200000000001",
+        "200000000002",
+    );
     let server = moto::Server::start();
     let env = moto::Env::prepare(&server, &app);
 
@@ -492,9 +496,6 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
     assert_eq!(run.status, "SUCCEEDED", "history:\n{}", run.history_text());
     for s in [
         state::PRE_PROVISION,
-        "DescribeAuditTable",
-        "AuditTableReady",
-        "EnsureAuditBackups",
         "OpenAuditRecord",
         state::BAKERY,
         "BakeryWait",
@@ -548,16 +549,15 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         (0, 100),
         "all traffic on green after the last shift"
     );
-    let record = env.audit_record(&run.arn);
+    let record = env.audit_record(&app, &run.arn);
     assert_eq!(record["status"]["S"], "SUCCEEDED");
     assert_eq!(record["ami_id"]["S"], moto::AMI_ID);
     assert_eq!(record["content_hash"]["S"], moto::CONTENT_HASH);
-    env.assert_secure_parameter(&app);
     assert_eq!(
-        env.audit_table_pitr(),
-        "ENABLED",
-        "PreProvision turns point-in-time recovery on"
+        record["caller"]["S"],
+        "arn:aws:sts::200000000001:assumed-role/ci/test"
     );
+    env.assert_secure_parameter(&app);
     let messages = env.notifications();
     assert!(
         messages
@@ -566,13 +566,9 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         "{messages:?}"
     );
 
-    // Second execution: the audit table now exists (DescribeTable path), Validation fails.
+    // Second execution: Validation fails.
     let run = env.run(&app, "validation-fails", moto::Outcome::FailAt("validate"));
     assert_eq!(run.status, "FAILED", "history:\n{}", run.history_text());
-    assert!(
-        !run.entered("CreateAuditTable"),
-        "the table exists: no CreateTable"
-    );
     for s in [
         state::VALIDATION,
         "ValidationFailed",
@@ -595,7 +591,7 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         (100, 0),
         "rollback put all traffic back on blue"
     );
-    let record = env.audit_record(&run.arn);
+    let record = env.audit_record(&app, &run.arn);
     assert_eq!(record["status"]["S"], "FAILED");
     assert!(record["error"]["S"]
         .as_str()
@@ -620,7 +616,11 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
     ignore = "tool tier (moto): scripts/test.sh runs it"
 )]
 fn moto_provision_failure_fails_through_rollback_and_notification() {
-    let app = moto::executable(compile(&root().join("examples/shop.paas"), Some("prod")));
+    let app = moto::isolated(
+        moto::executable(compile(&root().join("examples/shop.paas"), Some("prod"))),
+        "200000000003",
+        "200000000004",
+    );
     let server = moto::Server::start();
     let env = moto::Env::prepare(&server, &app);
     let run = env.run(&app, "provision-fails", moto::Outcome::FailAt("provision"));
@@ -660,7 +660,7 @@ fn moto_provision_failure_fails_through_rollback_and_notification() {
         "{:?}",
         run.cause
     );
-    let record = env.audit_record(&run.arn);
+    let record = env.audit_record(&app, &run.arn);
     assert_eq!(record["status"]["S"], "FAILED");
     let messages = env.notifications();
     assert!(

@@ -7,7 +7,11 @@
 //! Leading comment lines of a fixture may give command-line context:
 //! `# args: --set NAME=VALUE --env NAME` (any number, in any order) and
 //! `# require-app` (compile as `build` does: a file without `app` is an
-//! error). Files under `tests/ui/lib/` are only `use`d by fixtures.
+//! error), and `# bootstrap: WORD...` (run `paasc bootstrap` on the
+//! fixture, every env, after the compile: `with=PATH` adds another spec,
+//! `-NAME` leaves the tool NAME out of a tools directory that otherwise has
+//! one file of every tool, `+FILE` adds a file to it). Files under
+//! `tests/ui/lib/` are only `use`d (or given `with=`) by fixtures.
 //!
 //! Paths are passed relative to the crate root (cargo runs integration
 //! tests there) so that file names in the snapshots are stable.
@@ -50,6 +54,45 @@ struct Context {
     env: Option<String>,
     sets: Vec<(String, String)>,
     require_app: bool,
+    bootstrap: Option<Bootstrap>,
+}
+
+/// A `# bootstrap:` line: the other specs and the tools directory.
+#[derive(Debug)]
+struct Bootstrap {
+    with: Vec<String>,
+    tools: Vec<String>,
+}
+
+/// A tools directory with one file of every tool the catalogue knows.
+fn every_tool() -> Vec<String> {
+    paasc::bootstrap::tools::KINDS
+        .iter()
+        .map(|k| k.pattern.replace("VERSION", "1.2.3"))
+        .collect()
+}
+
+fn parse_bootstrap(words: &str) -> Bootstrap {
+    let mut b = Bootstrap {
+        with: Vec::new(),
+        tools: every_tool(),
+    };
+    for word in words.split_whitespace() {
+        if let Some(path) = word.strip_prefix("with=") {
+            b.with.push(path.to_string());
+        } else if let Some(name) = word.strip_prefix('-') {
+            let kind = paasc::bootstrap::tools::KINDS
+                .iter()
+                .find(|k| k.name == name)
+                .unwrap_or_else(|| panic!("no tool `{name}` in the catalogue"));
+            b.tools.retain(|f| kind.version(f).is_none());
+        } else if let Some(file) = word.strip_prefix('+') {
+            b.tools.push(file.to_string());
+        } else {
+            panic!("unknown bootstrap word `{word}`");
+        }
+    }
+    b
 }
 
 fn context(bytes: &[u8]) -> Context {
@@ -59,6 +102,8 @@ fn context(bytes: &[u8]) -> Context {
         let line = line.trim_start().trim_start_matches('#').trim();
         if line == "require-app" {
             cx.require_app = true;
+        } else if let Some(words) = line.strip_prefix("bootstrap:") {
+            cx.bootstrap = Some(parse_bootstrap(words));
         } else if let Some(args) = line.strip_prefix("args:") {
             let mut words = args.split_whitespace();
             while let Some(flag) = words.next() {
@@ -99,21 +144,56 @@ fn run(name: &str) -> (String, Vec<Code>) {
         None => Envs::All,
     };
     let c = paasc::compile(&rel, &FsLoader, &envs, &cx.sets, cx.require_app);
+    let mut diagnostics = c.diagnostics.clone();
+    if let Some(b) = &cx.bootstrap {
+        diagnostics.extend(bootstrap(&rel, &c.apps, b));
+    }
     let style = Style {
         color: false,
         width: 100,
     };
     let mut out = String::new();
-    for d in &c.diagnostics {
+    for d in &diagnostics {
         out.push_str(&human(d, &c.sources, style));
         out.push('\n');
     }
     out.push_str("---- json ----\n");
-    for d in &c.diagnostics {
+    for d in &diagnostics {
         out.push_str(&json_line(d, &c.sources));
         out.push('\n');
     }
-    (out, c.diagnostics.iter().map(|d| d.code).collect())
+    (out, diagnostics.iter().map(|d| d.code).collect())
+}
+
+/// What `paasc bootstrap` reports for the fixture's apps and the others.
+fn bootstrap(
+    rel: &str,
+    apps: &[paasc::model::App],
+    b: &Bootstrap,
+) -> Vec<paasc::diagnostics::Diagnostic> {
+    use paasc::bootstrap::{plan, tools::ToolFile, Spec};
+    let others: Vec<(String, Vec<paasc::model::App>)> = b
+        .with
+        .iter()
+        .map(|path| {
+            let path = format!("{UI_DIR}/{path}");
+            let c = paasc::compile(&path, &FsLoader, &Envs::All, &[], true);
+            assert!(c.diagnostics.is_empty(), "{path} must compile cleanly");
+            (path, c.apps)
+        })
+        .collect();
+    let mut specs = vec![Spec { file: rel, apps }];
+    specs.extend(others.iter().map(|(file, apps)| Spec { file, apps }));
+    let tools: Vec<ToolFile> = b
+        .tools
+        .iter()
+        .map(|file| ToolFile {
+            file: file.clone(),
+            sha256: paasc::hash::sha256_hex(file.as_bytes()),
+            bytes: file.len() as u64,
+        })
+        .collect();
+    plan(&specs, &tools).err().unwrap_or_default()
 }
 
 /// One report per fixture: every fixture is checked (its code produced,

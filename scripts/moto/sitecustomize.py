@@ -7,16 +7,19 @@ command's standard output, and branches on its Status, so a test needs to
 say what the runner instance "printed". This shim does only that.
 
 When the file named by PAASC_MOTO_SSM_OUTCOMES exists, it maps SSM document
-names to outcomes:
+names, or `ACCOUNT/DOCUMENT` (tests that share one server run the same app
+in accounts of their own; the account's entry wins), to outcomes:
 
     {"paas-shop-prod-bake": {"Status": "Success", "StandardOutputContent": "ami-0123"},
-     "paas-shop-prod-provision": {"Pending": 1, "Status": "Failed", "ResponseCode": 1}}
+     "200000000001/paas-shop-prod-provision": {"Pending": 1, "Status": "Failed", "ResponseCode": 1}}
 
 `Pending` is how many GetCommandInvocation calls answer "InProgress" before
 the final outcome (exercises the Wait/Choice polling loop). Keys other than
 `Pending` override fields of moto's invocation record. Documents not in the
 file, or no file at all, keep moto's own behaviour. SendCommand, the command
 record and every other service stay moto's own.
+
+Each patch of this file says which AWS behaviour it stands for.
 
 Second, always: moto's Step Functions interpreter turns an AWS SDK
 integration's service name into a boto3 client name unchanged, except for
@@ -29,6 +32,64 @@ override table, so the call reaches moto's ELBv2 like it reaches ELBv2 on AWS.
 import json
 import os
 import threading
+
+# First: AWS clients reach S3 over TLS, so AWS evaluates a bucket policy's
+# `aws:SecureTransport` as true for them. moto evaluates bucket policies with
+# no request context and knows only the `StringEquals` condition operator,
+# treating every other one (`Bool` among them) as satisfied, so the standard
+# "deny when not SecureTransport" statement (every paasc bucket has it)
+# would refuse every request. Here moto learns `Bool` (true/false, compared
+# case-insensitively, as AWS does) and bucket policies are evaluated with
+# aws:SecureTransport true, as for the TLS requests AWS sees. Last, moto
+# answers DENIED when a statement's conditions do not match; on AWS such a
+# statement does not apply (it neither allows nor denies), so a resource
+# policy's statement whose conditions fail is NEUTRAL here (trust policies,
+# which have no Resource, keep moto's answer).
+try:
+    from moto.iam import access_control as _access_control
+    from moto.iam import policy_conditions as _conditions
+    from moto.s3 import models as _s3_models
+
+    _statement_permitted = _access_control.IAMPolicyStatement.is_action_permitted
+
+    def _statement_applies_only_when_its_conditions_hold(
+        self, action, resource="*", principal=None, incoming_condition_values=None
+    ):
+        result = _statement_permitted(
+            self, action, resource, principal, incoming_condition_values
+        )
+        if (
+            result == _access_control.PermissionResult.DENIED
+            and self._statement.get("Resource")
+            and self._statement.get("Condition")
+            and not self._check_conditions(incoming_condition_values)
+        ):
+            return _access_control.PermissionResult.NEUTRAL
+        return result
+
+    _access_control.IAMPolicyStatement.is_action_permitted = (
+        _statement_applies_only_when_its_conditions_hold
+    )
+
+    def _bool_operation(expected, actual):
+        wanted = expected if isinstance(expected, list) else [expected]
+        return str(actual).lower() in [str(w).lower() for w in wanted]
+
+    _conditions.CONDITION_OPERATIONS.setdefault("Bool", _bool_operation)
+
+    def _permission_over_tls(self, action, resource):
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = IAMPolicy(self.policy.decode())
+        return policy.is_action_permitted(
+            action, resource, incoming_condition_values={"aws:SecureTransport": "true"}
+        )
+
+    _s3_models.FakeBucket.get_permission = _permission_over_tls
+except Exception:  # moto not importable or reorganised: leave it as shipped
+    pass
 
 try:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -61,7 +122,10 @@ if _OUTCOMES:
                     outcomes = json.load(f)
             except (OSError, ValueError):
                 return invocation
-            outcome = outcomes.get(self.document_name)
+            outcome = outcomes.get(
+                "%s/%s" % (getattr(self, "account_id", ""), self.document_name),
+                outcomes.get(self.document_name),
+            )
             if not isinstance(outcome, dict):
                 return invocation
             result = dict(invocation)
@@ -79,3 +143,169 @@ if _OUTCOMES:
             return result
 
         _ssm_models.Command.get_invocation = _scripted_get_invocation
+
+# Launch templates: AWS keeps a template's own tags (CreateLaunchTemplate's
+# TagSpecifications of type `launch-template`) apart from the tags its
+# instances and volumes get (LaunchTemplateData.TagSpecifications). moto
+# copies the former into the version's data, so Terraform reads back a tag
+# specification it never wrote and plans a change on every run. The version
+# data keeps only what AWS keeps there.
+try:
+    from moto.ec2.models import launch_templates as _launch_templates
+
+    _version_init = _launch_templates.LaunchTemplateVersion.__init__
+
+    def _version_without_template_tags(self, template, number, data, description):
+        specs = data.get("TagSpecifications")
+        if isinstance(specs, list):
+            data = dict(data)
+            data["TagSpecifications"] = [
+                s for s in specs if s.get("ResourceType") != "launch-template"
+            ]
+            if not data["TagSpecifications"]:
+                del data["TagSpecifications"]
+        _version_init(self, template, number, data, description)
+
+    _launch_templates.LaunchTemplateVersion.__init__ = _version_without_template_tags
+except Exception:  # moto reorganised: leave it as shipped
+    pass
+
+# Bucket notifications: AWS answers GetBucketNotificationConfiguration with
+# the EventBridgeConfiguration it was given; moto stores it but leaves it out
+# of the answer, so Terraform reads `eventbridge = false` back and plans a
+# change on every run. The answer includes it when it is set.
+try:
+    from moto.s3 import responses as _s3_responses
+    from moto.core.common_types import TYPE_RESPONSE  # noqa: F401
+
+    _get_notification = _s3_responses.S3Response.get_bucket_notification
+
+    def _notification_with_eventbridge(self):
+        config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        status, headers, body = _get_notification(self)
+        if config is not None and config.event_bridge is not None:
+            text = body.decode() if isinstance(body, bytes) else str(body)
+            if "<EventBridgeConfiguration" not in text:
+                close = "</NotificationConfiguration>"
+                if close in text:
+                    text = text.replace(close, "<EventBridgeConfiguration/>" + close)
+                elif text.rstrip().endswith("/>") and "NotificationConfiguration" in text:
+                    # An empty configuration rendered as one self-closing tag.
+                    head = text.rstrip()[:-2]
+                    text = head + "><EventBridgeConfiguration/>" + close
+                body = text.encode() if isinstance(body, bytes) else text
+                headers = dict(headers)
+                headers.pop("Content-Length", None)
+                headers.pop("content-length", None)
+        return status, headers, body
+
+    _s3_responses.S3Response.get_bucket_notification = _notification_with_eventbridge
+except Exception:  # moto reorganised: leave it as shipped
+    pass
+
+# Step Functions: on AWS a state machine's tasks call the services as its
+# execution role, in the role's account, and a Task with `Credentials`
+# assumes that role (cross-account tasks). moto's interpreter calls every
+# service with fixed credentials of its default account and ignores
+# `Credentials`. Here each task assumes the Task's `Credentials.RoleArn`, or
+# else the execution's role, through moto's STS, so a pipeline runs in its
+# own account and reaches the app account through the provision role, as on
+# AWS. (moto's STS hands out credentials for the role's account; it checks
+# no trust policy.)
+try:
+    import boto3 as _boto3
+    from moto.stepfunctions.parser.asl.utils import boto_client as _boto_client
+    from moto.stepfunctions.parser.backend import execution_worker as _execution_worker
+
+    _plain_client_for = _boto_client.boto_client_for
+    _execution_role = threading.local()
+    _sessions = {}
+    _sessions_lock = threading.Lock()
+
+    def _assumed(role_arn, region):
+        with _sessions_lock:
+            creds = _sessions.get(role_arn)
+        if creds is None:
+            sts = _plain_client_for(region, "sts")
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="paasc-sfn-task")["Credentials"]
+            with _sessions_lock:
+                _sessions[role_arn] = creds
+        return creds
+
+    def _client_as_the_role(region, service, state_credentials=None):
+        plain = _plain_client_for(region, service, state_credentials)
+        role = getattr(state_credentials, "role_arn", None) or getattr(_execution_role, "arn", None)
+        if not role:
+            return plain
+        creds = _assumed(role, region)
+        return _boto3.client(
+            service_name=service,
+            region_name=region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            endpoint_url=plain.meta.endpoint_url,
+            config=plain.meta.config,
+        )
+
+    def _install_client_for():
+        # Every interpreter module imported `boto_client_for` by name.
+        import importlib
+        import pkgutil
+        import moto.stepfunctions.parser.asl as _asl
+
+        for info in pkgutil.walk_packages(_asl.__path__, _asl.__name__ + "."):
+            try:
+                module = importlib.import_module(info.name)
+            except Exception:
+                continue
+            if getattr(module, "boto_client_for", None) is _plain_client_for:
+                module.boto_client_for = _client_as_the_role
+        _boto_client.boto_client_for = _client_as_the_role
+
+    _install_client_for()
+
+    _execution_logic = _execution_worker.ExecutionWorker._execution_logic
+
+    def _execution_logic_as_its_role(self):
+        _execution_role.arn = self._evaluation_details.execution_details.role_arn
+        return _execution_logic(self)
+
+    _execution_worker.ExecutionWorker._execution_logic = _execution_logic_as_its_role
+except Exception:  # moto not importable or reorganised: leave it as shipped
+    pass
+
+# Scaling policies: AWS enables a policy unless PutScalingPolicy says
+# `Enabled=false`, and reports a PredictiveScalingConfiguration only for
+# predictive policies. moto reports every policy disabled and with an empty
+# predictive configuration, so Terraform plans a change on every run. Here a
+# policy is enabled and has no predictive configuration unless one was given.
+try:
+    from moto.autoscaling import models as _autoscaling_models
+
+    _policy_init = _autoscaling_models.FakeScalingPolicy.__init__
+
+    def _policy_as_aws_reports_it(self, *args, **kwargs):
+        _policy_init(self, *args, **kwargs)
+        if not getattr(self, "predictive_scaling_configuration", None):
+            self.predictive_scaling_configuration = None
+        if getattr(self, "enabled", None) is None:
+            self.enabled = True
+
+    _autoscaling_models.FakeScalingPolicy.__init__ = _policy_as_aws_reports_it
+except Exception:  # moto reorganised: leave it as shipped
+    pass
+
+# Security group rules: AWS reports the description of a rule that
+# references another security group as it was given; moto keeps it with the
+# referenced group but reports only descriptions of CIDR rules, so Terraform
+# plans to re-add it on every run. Here a rule reports its description
+# either way.
+try:
+    from moto.ec2.models import security_groups as _security_groups
+
+    _security_groups.SecurityGroupRule.description = property(
+        lambda self: self.ip_range.get("Description") or self.source_group.get("Description")
+    )
+except Exception:  # moto reorganised: leave it as shipped
+    pass

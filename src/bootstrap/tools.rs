@@ -129,6 +129,31 @@ pub const KINDS: &[Kind] = &[
     },
 ];
 
+/// The catalogue as the Markdown table of docs/bootstrap.md (a test keeps
+/// the two equal).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| tool | file name | needed | installed on | from |\n|---|---|---|---|---|\n",
+    );
+    for k in KINDS {
+        let needed = match k.need {
+            Need::Always => "always",
+            Need::ActivityWorkers => "a pipeline with `workers = activity`",
+            Need::RpmBuilders => "an app baked on an rpm-based image",
+            Need::DebBuilders => "an app baked on a deb-based image",
+        };
+        let target = match k.target {
+            ToolTarget::Runner => "the runner",
+            ToolTarget::BuilderRpm | ToolTarget::BuilderDeb => "the builder (copied by the bake)",
+        };
+        out.push_str(&format!(
+            "| {} | `{}` | {needed} | {target} | {} |\n",
+            k.name, k.pattern, k.source
+        ));
+    }
+    out
+}
+
 impl Kind {
     /// The version in `file` when it has this kind's shape.
     pub fn version(&self, file: &str) -> Option<String> {

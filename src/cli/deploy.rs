@@ -30,13 +30,16 @@ pub struct DeployArgs {
     /// read from AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// Bucket for the artifacts (default paas-artifacts-<pipeline account>-<region>).
+    /// Bucket for the artifacts, instead of the platform's (`paasc bootstrap`
+    /// creates paas-artifacts-<pipeline account>-<region>).
     #[arg(long, value_name = "NAME")]
     pub artifact_bucket: Option<String>,
-    /// Role of the state machine (default arn:aws:iam::<pipeline account>:role/paas-pipeline).
+    /// Role of the state machine, instead of the one the platform created
+    /// for this app and env (paas-sfn-<app>-<env>).
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
-    /// The EC2 instance that runs the pipeline's SSM commands (required unless --dry-run).
+    /// The EC2 instance that runs the pipeline's SSM commands, instead of
+    /// the platform's runner (registered in /paas/platform/runner/instance-id).
     #[arg(long, value_name = "ID")]
     pub runner_instance_id: Option<String>,
 }

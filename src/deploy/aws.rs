@@ -25,6 +25,7 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub s3: aws_sdk_s3::Client,
     pub sfn: aws_sdk_sfn::Client,
+    pub sts: aws_sdk_sts::Client,
     /// For messages: the endpoint URL, or `AWS`.
     pub endpoint: String,
     pub timeouts: Timeouts,
@@ -34,6 +35,16 @@ impl Clients {
     /// Standard credential chain and config files, the given region, and
     /// `opts.endpoint_url` (else `AWS_ENDPOINT_URL`, else AWS itself).
     pub async fn from_env(region: &str, opts: &DeployOptions) -> Clients {
+        Clients::with_credentials(region, opts, None).await
+    }
+
+    /// Like `from_env`, with these credentials instead of the chain's when
+    /// given (a library caller's own, or a test's per account).
+    pub async fn with_credentials(
+        region: &str,
+        opts: &DeployOptions,
+        credentials: Option<aws_credential_types::Credentials>,
+    ) -> Clients {
         let t = opts.timeouts;
         // ring, not aws-lc: same rustls, no C toolchain, much faster to build.
         let http = aws_smithy_http_client::Builder::new()
@@ -49,6 +60,9 @@ impl Clients {
         if let Some(url) = &opts.endpoint_url {
             loader = loader.endpoint_url(url);
         }
+        if let Some(c) = credentials {
+            loader = loader.credentials_provider(c);
+        }
         let config = loader.load().await;
         let endpoint = config
             .endpoint_url()
@@ -60,6 +74,7 @@ impl Clients {
             ssm: aws_sdk_ssm::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sfn: aws_sdk_sfn::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
             endpoint,
             timeouts: t,
         }

@@ -67,6 +67,34 @@ pub enum DeployError {
     },
     /// A real deploy needs the instance that runs the pipeline's commands.
     NoRunner,
+    /// The credentials belong to another account than the pipeline's.
+    WrongAccount {
+        have: String,
+        want: String,
+        release: String,
+    },
+    /// `paasc bootstrap` has not created a platform in this account and region.
+    NoPlatform {
+        account: String,
+        region: String,
+    },
+    /// The platform exists but was bootstrapped without this app and env.
+    UnknownToPlatform {
+        release: String,
+        account: String,
+        region: String,
+    },
+    /// The platform's runner has not written its instance id (yet).
+    RunnerNotRegistered {
+        account: String,
+        region: String,
+        parameter: String,
+    },
+    /// A platform parameter is not what the platform module writes.
+    BadPlatform {
+        parameter: String,
+        detail: String,
+    },
     /// `--wait`: the execution ended in FAILED, TIMED_OUT or ABORTED.
     ExecutionFailed {
         execution: String,
@@ -137,6 +165,29 @@ impl fmt::Display for DeployError {
                 f,
                 "no runner instance: pass --runner-instance-id with the EC2 instance (in the pipeline account) \
                  that runs the pipeline's SSM commands"
+            ),
+            DeployError::WrongAccount { have, want, release } => write!(
+                f,
+                "the credentials belong to account {have}, but {release} runs its pipeline in account {want}: \
+                 deploy with credentials of {want}"
+            ),
+            DeployError::NoPlatform { account, region } => write!(
+                f,
+                "no paasc platform in account {account}, region {region}: run paasc bootstrap"
+            ),
+            DeployError::UnknownToPlatform { release, account, region } => write!(
+                f,
+                "the paasc platform in account {account}, region {region} was bootstrapped without {release}: \
+                 run paasc bootstrap with this spec too and apply its module"
+            ),
+            DeployError::RunnerNotRegistered { account, region, parameter } => write!(
+                f,
+                "the paasc platform in account {account}, region {region} has no registered runner ({parameter} \
+                 is not set): the runner writes it when it boots; check its auto scaling group, or pass --runner-instance-id"
+            ),
+            DeployError::BadPlatform { parameter, detail } => write!(
+                f,
+                "the platform parameter {parameter} is not what paasc bootstrap writes ({detail}): re-apply the platform module"
             ),
             DeployError::ExecutionFailed { execution, status, stage, error, cause } => {
                 write!(f, "execution `{execution}` {status}")?;

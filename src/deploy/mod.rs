@@ -5,12 +5,15 @@
 //! `Event`s through a callback, and an `Outcome` or one `DeployError`.
 //!
 //! What a deploy does, in this order (see `plan` for every name):
+//! 0. discovers (`platform`): checks with STS that the credentials belong to
+//!    the pipeline account and reads what `paasc bootstrap` registered under
+//!    `/paas/platform/`; refuses, writing nothing, when either is wrong;
 //! 1. reads: finds the state machine and, when it exists, the execution this
 //!    content would start; if that execution exists the deploy is "already
 //!    deployed" and writes nothing;
 //! 2. uploads every artifact under `<app>/<env>/<version>/<hash>/` (SSE-KMS);
 //! 3. writes the `config` and `artifacts` SecureString parameters under
-//!    `app.parameter_path()` with the app's KMS key (after the uploads: the
+//!    `app.parameter_path()` with the platform key (after the uploads: the
 //!    `artifacts` parameter must never point at objects that do not exist);
 //! 4. registers the SSM command documents the state machine runs (created,
 //!    or a new default version when the content changed), then creates the
@@ -27,10 +30,12 @@ mod aws;
 pub mod error;
 mod follow;
 pub mod plan;
+pub mod platform;
 
 pub use aws::Clients;
 pub use error::DeployError;
 pub use plan::{ExecutionInput, Plan, Tier};
+pub use platform::Target;
 
 use crate::emit::Artifact;
 use crate::model::App;
@@ -68,11 +73,11 @@ pub struct DeployOptions {
     /// Send every call here (an emulator); also honours `AWS_ENDPOINT_URL`.
     /// S3 then uses path-style addressing.
     pub endpoint_url: Option<String>,
-    /// Default `paas-artifacts-<pipeline account>-<region>`.
+    /// Instead of the platform's artifact bucket.
     pub artifact_bucket: Option<String>,
-    /// Role of the state machine; default `arn:aws:iam::<pipeline account>:role/paas-pipeline`.
+    /// Instead of the state machine role the platform created for the app.
     pub role_arn: Option<String>,
-    /// EC2 instance that runs the pipeline's SSM commands; required unless `dry_run`.
+    /// Instead of the platform's registered runner (`workers = ssm`).
     pub runner_instance_id: Option<String>,
     pub dry_run: bool,
     pub wait: bool,
@@ -226,10 +231,11 @@ pub fn deploy(
     opts: &DeployOptions,
     out: &mut dyn FnMut(Event),
 ) -> Result<Outcome, DeployError> {
-    let plan = plan::plan(app, artifacts, opts)?;
     let rt = runtime()?;
     rt.block_on(async {
         let clients = Clients::from_env(&app.region, opts).await;
+        let target = platform::discover(&clients, app, opts).await?;
+        let plan = plan::plan(app, artifacts, &target)?;
         run(&clients, app, &plan, opts, out).await
     })
 }
@@ -242,7 +248,24 @@ pub fn deploy_with(
     opts: &DeployOptions,
     out: &mut dyn FnMut(Event),
 ) -> Result<Outcome, DeployError> {
-    let plan = plan::plan(app, artifacts, opts)?;
+    runtime()?.block_on(async {
+        let target = platform::discover(clients, app, opts).await?;
+        let plan = plan::plan(app, artifacts, &target)?;
+        run(clients, app, &plan, opts, out).await
+    })
+}
+
+/// Like `deploy_with`, to a target given by the caller instead of the one
+/// the platform describes (tests of what follows the discovery).
+pub fn deploy_to(
+    clients: &Clients,
+    app: &App,
+    artifacts: &[Artifact],
+    target: &Target,
+    opts: &DeployOptions,
+    out: &mut dyn FnMut(Event),
+) -> Result<Outcome, DeployError> {
+    let plan = plan::plan(app, artifacts, target)?;
     runtime()?.block_on(run(clients, app, &plan, opts, out))
 }
 
@@ -262,11 +285,13 @@ async fn run(
     opts: &DeployOptions,
     out: &mut dyn FnMut(Event),
 ) -> Result<Outcome, DeployError> {
-    let input = match (plan.input(), opts.dry_run) {
-        (Some(input), _) => Some(input),
-        (None, true) => None,
-        (None, false) => return Err(DeployError::NoRunner),
-    };
+    if app.pipeline.workers == crate::model::Workers::Ssm
+        && plan.runner_instance_id.is_none()
+        && !opts.dry_run
+    {
+        return Err(DeployError::NoRunner);
+    }
+    let input = plan.input();
     let calls = clients.calls(plan);
     out(Event::Target {
         region: plan.region.clone(),
@@ -331,9 +356,6 @@ async fn run(
             execution_name: plan.execution_name.clone(),
         });
     }
-    let Some(input) = input else {
-        return Err(DeployError::NoRunner);
-    };
 
     // Steps 2-4: every write must succeed before anything starts.
     // Objects before parameters: the `artifacts` parameter points at them.

@@ -11,7 +11,7 @@
 //! oversized one stops the deploy before anything is written.
 
 use super::error::DeployError;
-use super::DeployOptions;
+use super::platform::Target;
 use crate::emit::Artifact;
 use crate::model::names::{parameter, path};
 use crate::model::App;
@@ -85,7 +85,11 @@ pub struct ExecutionInput {
     pub parameter_path: String,
     pub content_hash: String,
     pub version: String,
+    /// Empty for pipelines served by activity workers.
     pub runner_instance_id: String,
+    pub state_bucket: String,
+    pub platform_key: String,
+    pub caller: String,
 }
 
 /// The `artifacts` parameter: where the pipeline finds this deploy's files.
@@ -115,23 +119,28 @@ pub struct Plan {
     /// The ASL text, byte for byte as generated.
     pub definition: String,
     pub execution_name: String,
-    /// None until a runner instance is given (allowed for `--dry-run` only).
+    /// The runner of a `workers = ssm` pipeline; None for activity workers.
     pub runner_instance_id: Option<String>,
     pub parameter_path: String,
     pub version: String,
+    pub state_bucket: String,
+    pub caller: String,
 }
 
 impl Plan {
-    /// The execution input; `None` without a runner instance.
-    pub fn input(&self) -> Option<ExecutionInput> {
-        Some(ExecutionInput {
+    /// The execution input.
+    pub fn input(&self) -> ExecutionInput {
+        ExecutionInput {
             artifact_bucket: self.bucket.clone(),
             artifact_prefix: self.prefix.clone(),
             parameter_path: self.parameter_path.clone(),
             content_hash: self.content_hash.clone(),
             version: self.version.clone(),
-            runner_instance_id: self.runner_instance_id.clone()?,
-        })
+            runner_instance_id: self.runner_instance_id.clone().unwrap_or_default(),
+            state_bucket: self.state_bucket.clone(),
+            platform_key: self.kms_key_id.clone(),
+            caller: self.caller.clone(),
+        }
     }
 }
 
@@ -183,16 +192,14 @@ fn find<'a>(artifacts: &'a [Artifact], path: &str) -> Result<&'a Artifact, Deplo
         })
 }
 
-/// Computes the plan. Fails only on what no call to AWS could fix: a missing
-/// manifest or state machine, a parameter too large for Parameter Store.
-pub fn plan(app: &App, artifacts: &[Artifact], opts: &DeployOptions) -> Result<Plan, DeployError> {
+/// Computes the plan for the platform `target` (already read, flags
+/// applied). Fails only on what no call to AWS could fix: a missing manifest
+/// or state machine, a parameter too large for Parameter Store.
+pub fn plan(app: &App, artifacts: &[Artifact], target: &Target) -> Result<Plan, DeployError> {
     let manifest = find(artifacts, path::MANIFEST)?;
     let definition = find(artifacts, path::STATE_MACHINE)?.contents.clone();
     let content_hash = sha256_hex(manifest.contents.as_bytes());
-    let bucket = opts
-        .artifact_bucket
-        .clone()
-        .unwrap_or_else(|| app.artifact_bucket());
+    let bucket = target.artifact_bucket.clone();
     let prefix = format!("{}/{}/{}/{}/", app.name, app.env, app.version, content_hash);
 
     let mut objects: Vec<ObjectPlan> = artifacts
@@ -228,18 +235,17 @@ pub fn plan(app: &App, artifacts: &[Artifact], opts: &DeployOptions) -> Result<P
         bucket,
         prefix,
         content_hash,
-        kms_key_id: app.pipeline_kms_key_id(),
+        kms_key_id: target.platform_key_arn.clone(),
         parameters,
         objects,
         state_machine_name: app.state_machine_name(),
-        role_arn: opts
-            .role_arn
-            .clone()
-            .unwrap_or_else(|| app.pipeline_role_arn()),
+        role_arn: target.role_arn.clone(),
         definition,
-        runner_instance_id: opts.runner_instance_id.clone(),
+        runner_instance_id: target.runner_instance_id.clone(),
         parameter_path: path,
         version: app.version.clone(),
+        state_bucket: target.state_bucket.clone(),
+        caller: target.caller.clone(),
     })
 }
 
@@ -271,15 +277,31 @@ mod tests {
         ]
     }
 
+    fn target(app: &App) -> Target {
+        Target {
+            caller: "arn:aws:sts::777788889999:assumed-role/ci/run-1".into(),
+            artifact_bucket: app.artifact_bucket(),
+            role_arn: app.pipeline_role_arn(),
+            platform_key_arn:
+                "arn:aws:kms:eu-west-1:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+            state_bucket: app.state_bucket(),
+            runner_instance_id: Some("i-0123456789abcdef0".into()),
+        }
+    }
+
     #[test]
     fn names_follow_the_contract() {
         let app = sample::shop_prod();
-        let p = plan(&app, &artifacts(), &DeployOptions::default()).unwrap();
+        let p = plan(&app, &artifacts(), &target(&app)).unwrap();
         assert_eq!(p.content_hash, sha256_hex(b"{\"artifacts\":[]}\n"));
         assert_eq!(p.prefix, format!("shop/prod/1.4.0/{}/", p.content_hash));
         assert_eq!(p.bucket, "paas-artifacts-777788889999-eu-west-1");
         assert_eq!(p.state_machine_name, "paas-shop-prod");
-        assert_eq!(p.role_arn, "arn:aws:iam::777788889999:role/paas-pipeline");
+        assert_eq!(
+            p.role_arn,
+            "arn:aws:iam::777788889999:role/paas-sfn-shop-prod"
+        );
+        assert_eq!(p.kms_key_id, target(&app).platform_key_arn);
         assert_eq!(
             p.execution_name,
             format!("shop-prod-1_4_0-{}", &p.content_hash[..12])
@@ -288,19 +310,41 @@ mod tests {
         assert_eq!(p.parameters[1].name, "/paas/shop/prod/artifacts");
         assert_eq!(p.objects.len(), 3);
         assert!(p.objects.iter().all(|o| o.key.starts_with(&p.prefix)));
-        assert!(p.input().is_none());
+        let input = p.input();
+        assert_eq!(input.state_bucket, "paas-tfstate-777788889999-eu-west-1");
+        assert_eq!(input.platform_key, p.kms_key_id);
+        assert_eq!(
+            input.caller,
+            "arn:aws:sts::777788889999:assumed-role/ci/run-1"
+        );
+        assert_eq!(input.runner_instance_id, "i-0123456789abcdef0");
     }
 
     #[test]
-    fn kms_alias_becomes_an_arn_when_the_pipeline_runs_elsewhere() {
+    fn the_input_has_the_fields_the_state_machine_reads() {
+        let app = sample::minimal();
+        let p = plan(&app, &artifacts(), &target(&app)).unwrap();
+        let value = serde_json::to_value(p.input()).unwrap();
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        let mut want = crate::model::names::input::ALL.to_vec();
+        want.sort();
+        assert_eq!(keys, want);
+    }
+
+    #[test]
+    fn the_app_key_is_an_alias_arn_when_the_pipeline_runs_elsewhere() {
         let shop = sample::shop_prod();
         assert!(shop.bakes_elsewhere());
         assert_eq!(
-            shop.pipeline_kms_key_id(),
+            shop.kms_key_arn(),
             format!("arn:aws:kms:{}:222233334444:alias/shop", shop.region)
         );
-        let minimal = sample::minimal();
-        assert_eq!(minimal.pipeline_kms_key_id(), "alias/paas-minimal-default");
     }
 
     #[test]
@@ -350,7 +394,7 @@ mod tests {
         let app = sample::minimal();
         let only_asl = vec![Artifact::new(path::STATE_MACHINE, "{}")];
         assert!(matches!(
-            plan(&app, &only_asl, &DeployOptions::default()),
+            plan(&app, &only_asl, &target(&app)),
             Err(DeployError::MissingArtifact { .. })
         ));
     }

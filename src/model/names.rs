@@ -431,18 +431,6 @@ impl App {
         };
         arn(self.partition(), "kms", &self.region, &self.account, &alias)
     }
-    /// The KMS key id the pipeline account uses for the app's parameters
-    /// and audit table: a bare alias when the pipeline runs in the app's
-    /// account, an alias ARN otherwise (KMS accepts alias ARNs
-    /// cross-account, not bare aliases).
-    pub fn pipeline_kms_key_id(&self) -> String {
-        match &self.kms {
-            Kms::KeyArn(arn) => arn.clone(),
-            Kms::Alias(alias) if !self.bakes_elsewhere() => alias.clone(),
-            Kms::Managed if !self.bakes_elsewhere() => self.managed_kms_alias(),
-            _ => self.kms_key_arn(),
-        }
-    }
     /// The role in the app's account that the runner and the state machine
     /// act through (the provision role `paasc bootstrap` creates there).
     pub fn provision_role_arn(&self) -> String {

@@ -128,3 +128,33 @@ pub enum ToolTarget {
     /// Builders of deb-based images (Ubuntu, Debian).
     BuilderDeb,
 }
+
+/// `/paas/platform/config`, as the platform module writes it (JSON) and
+/// `paasc deploy` reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PlatformConfig {
+    pub schema: u32,
+    pub account: String,
+    pub region: String,
+    pub platform_key_arn: String,
+    pub artifact_bucket: String,
+    pub state_bucket: String,
+    pub audit_table: String,
+    pub releases_table: String,
+    pub topic_arn: String,
+    pub runner_role_arn: String,
+    pub runner_asg: String,
+    pub runner_instance_parameter: String,
+    pub builder_instance_profile: String,
+}
+
+/// `/paas/platform/apps/<app>/<env>`: what the platform knows of one app and env.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PlatformApp {
+    pub state_machine: String,
+    pub state_machine_role_arn: String,
+    pub app_account: String,
+    pub provision_role_arn: String,
+    pub app_key: String,
+    pub topic_arn: String,
+}

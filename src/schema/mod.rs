@@ -158,7 +158,7 @@ const APP_KEYS: &[Key] = &[
     key(
         "kms",
         Ty::String,
-        "a key the Terraform module creates",
+        "`alias/paas-<app>-<env>`, created by `paasc bootstrap`",
         "`alias/NAME` (not `alias/aws/...`) or `arn:aws:kms:REGION:ACCOUNT:key/ID` in the app's region and account",
     ),
 ];

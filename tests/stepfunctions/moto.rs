@@ -1,20 +1,24 @@
-//! Harness for running the generated state machine in a local moto server
-//! (started by scripts/moto-server.sh, killed on drop), over plain HTTP with
-//! AWS's JSON and query protocols. No AWS SDK: moto checks no signature, so a
-//! dummy SigV4 header only tells it the service and region.
+//! Harness for running the generated state machine in the test binary's
+//! moto server (`support/emulator.rs`), over plain HTTP with AWS's JSON and
+//! query protocols. No AWS SDK: moto checks no signature, so a dummy SigV4
+//! header only tells it the service and region.
 //!
-//! Accounts: moto's Step Functions interpreter calls the other services with
-//! its own fixed credentials, i.e. in moto's default account 123456789012,
-//! which therefore stands in for the pipeline account here. Resources named
-//! by ARN in another account (the notification topic) are created in that
-//! account (`x-moto-account-id`); moto resolves them across accounts.
+//! Accounts, as on AWS: the state machine lives in the pipeline account and
+//! its tasks run as its role there (a patch of `scripts/moto/` makes moto's
+//! interpreter do so); the load balancer lives in the app's account, reached
+//! through the provision role (`Credentials`). What the platform would have
+//! created (`paasc bootstrap`: the platform key, the audit table, the
+//! topic) is created here in the pipeline account; tests/bootstrap.rs
+//! applies the real platform module.
+
+#[path = "../support/emulator.rs"]
+pub mod emulator;
 
 use paasc::emit::stepfunctions;
 use paasc::model::names::{parameter, ToolStage};
 use paasc::model::App;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 pub const AMI_ID: &str = "ami-0a1b2c3d4e5f60718";
@@ -28,39 +32,35 @@ pub fn executable(mut app: App) -> App {
     app
 }
 
-pub struct Server {
-    dir: tempfile::TempDir,
-    pub port: u16,
+/// The app with a pipeline account and an app account of the test's own
+/// (tests share one emulator and keep apart by account); a notification
+/// topic of the spec moves into the app's new account with it.
+pub fn isolated(mut app: App, pipeline: &str, account: &str) -> App {
+    if let Some(topic) = &app.pipeline.notify {
+        let name = topic.rsplit(':').next().unwrap_or("deploys");
+        app.pipeline.notify = Some(format!("arn:aws:sns:{}:{account}:{name}", app.region));
+    }
+    app.pipeline.account = pipeline.to_string();
+    app.account = account.to_string();
+    app
 }
 
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/moto-server.sh")
+pub struct Server {
+    pub port: u16,
+    emulator: &'static emulator::Emulator,
 }
 
 impl Server {
     pub fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let out = Command::new(script())
-            .arg("start")
-            .arg(dir.path())
-            .output()
-            .expect("run scripts/moto-server.sh");
-        assert!(
-            out.status.success(),
-            "moto server did not start (scripts/install-deps.sh installs it):\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let port = std::fs::read_to_string(dir.path().join("moto.port"))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        Server { dir, port }
+        let emulator = emulator::shared();
+        Server {
+            port: emulator.port,
+            emulator,
+        }
     }
 
     fn outcomes_file(&self) -> PathBuf {
-        self.dir.path().join("ssm-outcomes.json")
+        self.emulator.outcomes_file()
     }
 
     fn request(
@@ -141,24 +141,14 @@ impl Server {
         text
     }
 
-    pub fn sfn(&self, region: &str, action: &str, body: Value) -> Value {
+    pub fn sfn(&self, region: &str, account: &str, action: &str, body: Value) -> Value {
         self.json(
             "states",
             &format!("AWSStepFunctions.{action}"),
             region,
-            None,
+            Some(account),
             body,
         )
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // Stops exactly the PID the start script recorded.
-        let _ = Command::new(script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .output();
     }
 }
 
@@ -196,10 +186,67 @@ pub enum Outcome {
     FailAt(&'static str),
 }
 
+/// Scripts what the runner "prints" for each of the app's SSM documents
+/// in the app's pipeline account (`scripts/moto/sitecustomize.py` answers
+/// GetCommandInvocation with it):
+/// the baked AMI, the Terraform outputs, then success, unless `outcome`
+/// makes one stage fail. Other apps' answers in the file stay as they are.
+pub fn script_runner(
+    server: &Server,
+    app: &App,
+    ami: &str,
+    terraform_outputs: &Value,
+    outcome: &Outcome,
+) {
+    let ok = |stdout: &str, pending: u32| json!({ "Status": "Success", "ResponseCode": 0, "StandardOutputContent": stdout, "Pending": pending });
+    // Tests of this binary run side by side: one writer at a time.
+    static FILE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = FILE.lock().unwrap_or_else(|e| e.into_inner());
+    let path = server.outcomes_file();
+    let mut outcomes: Value = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_else(|| json!({}));
+    for (doc, value) in [
+        (ToolStage::Bake, ok(&format!("{ami}\n"), 0)),
+        (
+            ToolStage::Provision,
+            ok(&format!("{terraform_outputs}\n"), 0),
+        ),
+        (ToolStage::Validate, ok("", 1)),
+        (ToolStage::Post, ok("", 0)),
+    ] {
+        outcomes[runner_key(app, doc)] = value;
+    }
+    if let Outcome::FailAt(stage) = outcome {
+        outcomes[runner_key(app, ToolStage::from_word(stage).unwrap())] = json!({
+            "Status": "Failed",
+            "StatusDetails": "Failed",
+            "ResponseCode": 1,
+            "StandardOutputContent": "",
+            "StandardErrorContent": format!("{stage} failed on purpose"),
+            "Pending": 1,
+        });
+    }
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    std::fs::write(&tmp, outcomes.to_string()).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+}
+
+/// The outcomes file's key of one document: the pipeline account's own.
+fn runner_key(app: &App, stage: ToolStage) -> String {
+    format!("{}/{}", app.pipeline.account, app.ssm_document_name(stage))
+}
+
 /// Resources created in the emulator for one app, and the state machine.
 pub struct Env<'a> {
     server: &'a Server,
     region: String,
+    /// Where the state machine, its parameter, the audit table and the
+    /// platform topic live.
+    pipeline_account: String,
+    /// Where the load balancer lives.
+    app_account: String,
     state_machine_arn: String,
     listener_arn: String,
     blue_tg: String,
@@ -268,16 +315,18 @@ fn tf_output(value: &str) -> Value {
 }
 
 impl<'a> Env<'a> {
-    /// Creates what the state machine's tasks touch (load balancer, target
-    /// groups, listener standing in for the Terraform module's; the
-    /// notification topic with a queue subscribed to read what was sent),
-    /// then the state machine itself.
+    /// Creates what the state machine's tasks touch: in the app's account
+    /// the load balancer, target groups and listener standing in for the
+    /// Terraform module's; in the pipeline account what the platform holds
+    /// (the platform key, the audit table, the topic when the spec names
+    /// none), the notification topic's inbox queue, then the state machine.
     pub fn prepare(server: &'a Server, app: &App) -> Env<'a> {
         let region = app.region.clone();
+        let (pipeline, account) = (app.pipeline.account.clone(), app.account.clone());
         let subnets = server.query(
             "ec2",
             &region,
-            None,
+            Some(&account),
             &[("Action", "DescribeSubnets"), ("Version", "2016-11-15")],
         );
         let subnet_ids = xml_values(&subnets, "subnetId");
@@ -289,7 +338,7 @@ impl<'a> Env<'a> {
         let elb = |params: &[(&str, &str)]| {
             let mut p = vec![("Version", "2015-12-01")];
             p.extend_from_slice(params);
-            server.query("elasticloadbalancing", &region, None, &p)
+            server.query("elasticloadbalancing", &region, Some(&account), &p)
         };
         let prefix = app.prefix();
         let lb = elb(&[
@@ -327,23 +376,61 @@ impl<'a> Env<'a> {
         let terraform_outputs = json!({
             "alb_dns_name": tf_output(&dns),
             "asg_name": tf_output(&prefix),
-            "audit_table": tf_output(&app.audit_table()),
             "blue_target_group_arn": tf_output(&blue_tg),
             "green_target_group_arn": tf_output(&green_tg),
-            "instance_role_arn": tf_output(&format!("arn:aws:iam::{}:role/{prefix}-instance", app.account)),
-            "kms_key_arn": tf_output(&format!("arn:aws:kms:{region}:{}:key/1234abcd-12ab-34cd-56ef-1234567890ab", app.account)),
+            "instance_role_arn": tf_output(&format!("arn:aws:iam::{account}:role/{prefix}-instance")),
+            "kms_key_arn": tf_output(&format!("arn:aws:kms:{region}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab")),
             "listener_arn": tf_output(&listener_arn),
             "log_bucket": tf_output(&app.logs.bucket),
             "log_group": tf_output(&app.log_group()),
         });
 
-        let queue_url = app.pipeline.notify.as_ref().map(|topic| {
+        // The platform key (PreProvision's parameter is encrypted with it).
+        let key = server.json(
+            "kms",
+            "TrentService.CreateKey",
+            &region,
+            Some(&pipeline),
+            json!({ "Description": "paasc platform (test)" }),
+        );
+        server.json(
+            "kms",
+            "TrentService.CreateAlias",
+            &region,
+            Some(&pipeline),
+            json!({ "AliasName": "alias/paas-platform", "TargetKeyId": key["KeyMetadata"]["KeyId"] }),
+        );
+        // The platform's audit table, as its module creates it.
+        server.json(
+            "dynamodb",
+            "DynamoDB_20120810.CreateTable",
+            &region,
+            Some(&pipeline),
+            json!({
+                "TableName": "paas-audit",
+                "AttributeDefinitions": [
+                    { "AttributeName": "release", "AttributeType": "S" },
+                    { "AttributeName": "execution_id", "AttributeType": "S" }
+                ],
+                "KeySchema": [
+                    { "AttributeName": "release", "KeyType": "HASH" },
+                    { "AttributeName": "execution_id", "KeyType": "RANGE" }
+                ],
+                "BillingMode": "PAY_PER_REQUEST",
+                "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "alias/paas-platform" },
+            }),
+        );
+
+        // The topic the pipeline notifies (the spec's, else the platform's),
+        // with a queue subscribed to read what was sent.
+        let topic = app.notification_topic();
+        let queue_url = {
             let parts: Vec<&str> = topic.split(':').collect();
-            let (account, name) = (parts[4].to_string(), parts[5].to_string());
+            let (topic_account, name) = (parts[4].to_string(), parts[5].to_string());
             let created = server.query(
                 "sns",
                 &region,
-                Some(&account),
+                Some(&topic_account),
                 &[
                     ("Action", "CreateTopic"),
                     ("Name", &name),
@@ -356,63 +443,47 @@ impl<'a> Env<'a> {
                 "sqs",
                 "AmazonSQS.CreateQueue",
                 &region,
-                Some(&account),
+                Some(&topic_account),
                 json!({ "QueueName": queue }),
             );
             let url = q["QueueUrl"].as_str().unwrap().to_string();
             server.query(
                 "sns",
                 &region,
-                Some(&account),
+                Some(&topic_account),
                 &[
                     ("Action", "Subscribe"),
                     ("Version", "2010-03-31"),
-                    ("TopicArn", topic),
+                    ("TopicArn", &topic),
                     ("Protocol", "sqs"),
                     (
                         "Endpoint",
-                        &format!("arn:aws:sqs:{region}:{account}:{queue}"),
+                        &format!("arn:aws:sqs:{region}:{topic_account}:{queue}"),
                     ),
                     ("Attributes.entry.1.key", "RawMessageDelivery"),
                     ("Attributes.entry.1.value", "true"),
                 ],
             );
-            (account, url)
-        });
-
-        // The audit table as an earlier execution's PreProvision leaves it.
-        // moto 5.2.5 cannot run the CreateAuditTable task: its parameter
-        // normalisation fails on `SseSpecification`, the spelling Step
-        // Functions requires (see docs/artifacts/stepfunctions.md), so the
-        // run exercises the DescribeTable -> ACTIVE path instead.
-        server.json(
-            "dynamodb",
-            "DynamoDB_20120810.CreateTable",
-            &region,
-            None,
-            json!({
-                "TableName": app.audit_table(),
-                "AttributeDefinitions": [{ "AttributeName": "execution_id", "AttributeType": "S" }],
-                "KeySchema": [{ "AttributeName": "execution_id", "KeyType": "HASH" }],
-                "BillingMode": "PAY_PER_REQUEST",
-                "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": app.pipeline_kms_key_id() },
-            }),
-        );
+            Some((topic_account, url))
+        };
 
         let definition = stepfunctions::emit(app).unwrap().remove(0).contents;
         let created = server.sfn(
             &region,
+            &pipeline,
             "CreateStateMachine",
             json!({
                 "name": app.state_machine_name(),
                 "definition": definition,
-                "roleArn": format!("arn:aws:iam::{}:role/{}", app.pipeline.account, app.state_machine_name()),
+                "roleArn": app.pipeline_role_arn(),
             }),
         );
         let state_machine_arn = created["stateMachineArn"].as_str().unwrap().to_string();
         Env {
             server,
             region,
+            pipeline_account: pipeline,
+            app_account: account,
             state_machine_arn,
             listener_arn,
             blue_tg,
@@ -423,39 +494,26 @@ impl<'a> Env<'a> {
     }
 
     fn write_outcomes(&self, app: &App, outcome: &Outcome) {
-        let ok = |stdout: &str, pending: u32| json!({ "Status": "Success", "ResponseCode": 0, "StandardOutputContent": stdout, "Pending": pending });
-        let mut outcomes = json!({
-            app.ssm_document_name(ToolStage::Bake): ok(&format!("{AMI_ID}\n"), 0),
-            app.ssm_document_name(ToolStage::Provision): ok(&format!("{}\n", self.terraform_outputs), 0),
-            app.ssm_document_name(ToolStage::Validate): ok("", 1),
-            app.ssm_document_name(ToolStage::Post): ok("", 0),
-        });
-        if let Outcome::FailAt(stage) = outcome {
-            outcomes[app.ssm_document_name(ToolStage::from_word(stage).unwrap())] = json!({
-                "Status": "Failed",
-                "StatusDetails": "Failed",
-                "ResponseCode": 1,
-                "StandardOutputContent": "",
-                "StandardErrorContent": format!("{stage} failed on purpose"),
-                "Pending": 1,
-            });
-        }
-        std::fs::write(self.server.outcomes_file(), outcomes.to_string()).unwrap();
+        script_runner(self.server, app, AMI_ID, &self.terraform_outputs, outcome);
     }
 
     /// Starts an execution with the contract's input and waits for its end.
     pub fn run(&self, app: &App, name: &str, outcome: Outcome) -> Run {
         self.write_outcomes(app, &outcome);
         let input = json!({
-            "artifact_bucket": format!("paas-artifacts-{}", app.pipeline.account),
+            "artifact_bucket": app.artifact_bucket(),
             "artifact_prefix": format!("{}/{}/{}/{CONTENT_HASH}/", app.name, app.env, app.version),
             "parameter_path": app.parameter_path(),
             "content_hash": CONTENT_HASH,
             "version": app.version,
             "runner_instance_id": RUNNER,
+            "state_bucket": app.state_bucket(),
+            "platform_key": format!("arn:aws:kms:{}:{}:alias/paas-platform", app.region, app.pipeline.account),
+            "caller": format!("arn:aws:sts::{}:assumed-role/ci/test", app.pipeline.account),
         });
         let started = self.server.sfn(
             &self.region,
+            &self.pipeline_account,
             "StartExecution",
             json!({ "stateMachineArn": self.state_machine_arn, "name": name, "input": input.to_string() }),
         );
@@ -464,6 +522,7 @@ impl<'a> Env<'a> {
         let described = loop {
             let d = self.server.sfn(
                 &self.region,
+                &self.pipeline_account,
                 "DescribeExecution",
                 json!({ "executionArn": arn }),
             );
@@ -483,7 +542,12 @@ impl<'a> Env<'a> {
             if let Some(t) = &token {
                 req["nextToken"] = json!(t);
             }
-            let page = self.server.sfn(&self.region, "GetExecutionHistory", req);
+            let page = self.server.sfn(
+                &self.region,
+                &self.pipeline_account,
+                "GetExecutionHistory",
+                req,
+            );
             events.extend(page["events"].as_array().cloned().unwrap_or_default());
             match page["nextToken"].as_str() {
                 Some(t) if !t.is_empty() => token = Some(t.to_string()),
@@ -504,7 +568,7 @@ impl<'a> Env<'a> {
         let out = self.server.query(
             "elasticloadbalancing",
             &self.region,
-            None,
+            Some(&self.app_account),
             &[
                 ("Action", "DescribeListeners"),
                 ("Version", "2015-12-01"),
@@ -537,49 +601,28 @@ impl<'a> Env<'a> {
     }
 
     /// The audit record of an execution, as DynamoDB returns it.
-    pub fn audit_record(&self, execution_arn: &str) -> Value {
-        let table = self.table_name();
+    pub fn audit_record(&self, app: &App, execution_arn: &str) -> Value {
         let got = self.server.json(
             "dynamodb",
             "DynamoDB_20120810.GetItem",
             &self.region,
-            None,
-            json!({ "TableName": table, "Key": { "execution_id": { "S": execution_arn } } }),
+            Some(&self.pipeline_account),
+            json!({
+                "TableName": "paas-audit",
+                "Key": { "release": { "S": app.release_key() }, "execution_id": { "S": execution_arn } },
+            }),
         );
         got["Item"].clone()
     }
 
-    /// `PointInTimeRecoveryStatus` of the audit table.
-    pub fn audit_table_pitr(&self) -> String {
-        let got = self.server.json(
-            "dynamodb",
-            "DynamoDB_20120810.DescribeContinuousBackups",
-            &self.region,
-            None,
-            json!({ "TableName": self.table_name() }),
-        );
-        got["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
-            ["PointInTimeRecoveryStatus"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    }
-
-    fn table_name(&self) -> String {
-        self.terraform_outputs["audit_table"]["value"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    /// PreProvision stored the execution input as a SecureString.
+    /// PreProvision stored the execution input as a SecureString with the platform key.
     pub fn assert_secure_parameter(&self, app: &App) {
         let name = format!("{}{}", app.parameter_path(), parameter::EXECUTION);
         let got = self.server.json(
             "ssm",
             "AmazonSSM.GetParameter",
             &self.region,
-            None,
+            Some(&self.pipeline_account),
             json!({ "Name": name, "WithDecryption": true }),
         );
         assert_eq!(got["Parameter"]["Type"], "SecureString", "{got}");
@@ -591,12 +634,11 @@ impl<'a> Env<'a> {
             "ssm",
             "AmazonSSM.DescribeParameters",
             &self.region,
-            None,
+            Some(&self.pipeline_account),
             json!({ "ParameterFilters": [{ "Key": "Name", "Values": [name] }] }),
         );
         assert_eq!(
-            described["Parameters"][0]["KeyId"],
-            app.pipeline_kms_key_id(),
+            described["Parameters"][0]["KeyId"], "alias/paas-platform",
             "{described}"
         );
     }

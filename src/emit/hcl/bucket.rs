@@ -119,10 +119,16 @@ pub(crate) fn policy(name: &str, statements: Vec<Statement<'_>>) -> Vec<Block> {
 }
 
 /// Server access logs of `name` into the bucket `target` (Terraform names).
+/// S3 checks that the target's policy admits its log delivery when logging
+/// is turned on, so the policy comes first.
 pub(crate) fn logging(name: &str, target: &str, prefix: &str) -> Block {
     resource("aws_s3_bucket_logging", name)
         .add_attribute(("bucket", r(&format!("aws_s3_bucket.{name}.id"))))
         .add_attribute(("target_bucket", r(&format!("aws_s3_bucket.{target}.id"))))
         .add_attribute(("target_prefix", s(prefix)))
+        .add_attribute((
+            "depends_on",
+            Expression::Array(vec![r(&format!("aws_s3_bucket_policy.{target}"))]),
+        ))
         .build()
 }

@@ -172,8 +172,14 @@ fn variables(platform: &Platform) -> TfFile {
             .add_block(variable(
                 "runner_subnet_ids",
                 "list(string)",
-                "Subnets of the runner (private, with a route to the AWS APIs); empty: the default VPC's default subnets",
+                "Subnets of the runner (private, with a route to the AWS APIs); empty: a private subnet of its own in the default VPC, behind a NAT gateway",
                 Some(strs(p.subnets.clone())),
+            ))
+            .add_block(variable(
+                "runner_subnet_cidr",
+                "string",
+                "CIDR of the runner's own subnet in the default VPC (used when runner_subnet_ids is empty; the default VPC is 172.31.0.0/16 and its default subnets are /20s from 172.31.0.0)",
+                Some(s("172.31.240.0/24")),
             ))
             .add_block(variable(
                 "runner_ami_id",

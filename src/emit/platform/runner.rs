@@ -59,26 +59,27 @@ fn when_no_subnets() -> Expression {
     )
 }
 
-/// Where the runner lives: the subnets given, or the default VPC's.
+/// Where the runner lives: the subnets given (private, with a route to the
+/// AWS APIs: the platform team's network), or else a private subnet of its
+/// own in the default VPC, behind a NAT gateway in a default subnet. The
+/// runner never has a public address; the default subnets are public, so
+/// without a subnet of its own it could not reach S3, SSM or STS at all.
 fn network() -> Vec<Block> {
-    let count_default = Expression::from(Conditional::new(
-        when_no_subnets(),
-        Expression::from(1),
-        Expression::from(0),
-    ));
-    let count_given = Expression::from(Conditional::new(
-        when_no_subnets(),
-        Expression::from(0),
-        Expression::from(1),
-    ));
+    let counted = |when_none: i64| {
+        Expression::from(Conditional::new(
+            when_no_subnets(),
+            Expression::from(when_none),
+            Expression::from(1 - when_none),
+        ))
+    };
     let first = |e: &str| call("one", vec![r(e)]);
     vec![
         resource_data("aws_vpc", "default")
-            .add_attribute(("count", count_default.clone()))
+            .add_attribute(("count", counted(1)))
             .add_attribute(("default", true))
             .build(),
         resource_data("aws_subnets", "default")
-            .add_attribute(("count", count_default))
+            .add_attribute(("count", counted(1)))
             .add_block(
                 block("filter")
                     .add_attribute(("name", s("vpc-id")))
@@ -95,8 +96,62 @@ fn network() -> Vec<Block> {
                     .build(),
             )
             .build(),
+        // The NAT gateway's home: the first default subnet (sorted, so the
+        // choice does not move between plans).
+        resource_data("aws_subnet", "nat")
+            .add_attribute(("count", counted(1)))
+            .add_attribute((
+                "id",
+                Expression::from(
+                    hcl::expr::Traversal::builder(call(
+                        "sort",
+                        vec![first("data.aws_subnets.default[*].ids")],
+                    ))
+                    .index(0u64)
+                    .build(),
+                ),
+            ))
+            .build(),
+        resource("aws_subnet", "runner_own")
+            .add_attribute(("count", counted(1)))
+            .add_attribute(("vpc_id", first("data.aws_vpc.default[*].id")))
+            .add_attribute(("cidr_block", r("var.runner_subnet_cidr")))
+            .add_attribute((
+                "availability_zone",
+                first("data.aws_subnet.nat[*].availability_zone"),
+            ))
+            .add_attribute(("map_public_ip_on_launch", false))
+            .add_attribute(("tags", quoted_obj([("Name", s("paas-runner (private)"))])))
+            .build(),
+        resource("aws_eip", "runner_nat")
+            .add_attribute(("count", counted(1)))
+            .add_attribute(("domain", s("vpc")))
+            .add_attribute(("tags", quoted_obj([("Name", s("paas-runner-nat"))])))
+            .build(),
+        resource("aws_nat_gateway", "runner")
+            .add_attribute(("count", counted(1)))
+            .add_attribute(("allocation_id", first("aws_eip.runner_nat[*].id")))
+            .add_attribute(("subnet_id", first("data.aws_subnet.nat[*].id")))
+            .add_attribute(("tags", quoted_obj([("Name", s("paas-runner"))])))
+            .build(),
+        resource("aws_route_table", "runner_own")
+            .add_attribute(("count", counted(1)))
+            .add_attribute(("vpc_id", first("data.aws_vpc.default[*].id")))
+            .add_attribute(("tags", quoted_obj([("Name", s("paas-runner (private)"))])))
+            .build(),
+        resource("aws_route", "runner_own_default")
+            .add_attribute(("count", counted(1)))
+            .add_attribute(("route_table_id", first("aws_route_table.runner_own[*].id")))
+            .add_attribute(("destination_cidr_block", s("0.0.0.0/0")))
+            .add_attribute(("nat_gateway_id", first("aws_nat_gateway.runner[*].id")))
+            .build(),
+        resource("aws_route_table_association", "runner_own")
+            .add_attribute(("count", counted(1)))
+            .add_attribute(("subnet_id", first("aws_subnet.runner_own[*].id")))
+            .add_attribute(("route_table_id", first("aws_route_table.runner_own[*].id")))
+            .build(),
         resource_data("aws_subnet", "runner")
-            .add_attribute(("count", count_given))
+            .add_attribute(("count", counted(0)))
             .add_attribute(("id", index0("var.runner_subnet_ids")))
             .build(),
         block("locals")
@@ -104,7 +159,7 @@ fn network() -> Vec<Block> {
                 "runner_subnet_ids",
                 Expression::from(Conditional::new(
                     when_no_subnets(),
-                    call("one", vec![r("data.aws_subnets.default[*].ids")]),
+                    r("aws_subnet.runner_own[*].id"),
                     r("var.runner_subnet_ids"),
                 )),
             ))
@@ -194,10 +249,15 @@ fn role(platform: &Platform, p: &PipelinePart) -> Vec<Block> {
             [s3(&artifacts, "/*")],
         ),
         Statement::on("ListArtifacts", ["s3:ListBucket"], [s3(&artifacts, "")]),
+        // The app modules' states only (`<app>/<env>/terraform.tfstate` and
+        // its lock file), not the platform's own or anything else kept there.
         Statement::on(
             "TerraformState",
             ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            [s3(&state, "/*")],
+            p.apps
+                .iter()
+                .map(|a| s3(&state, &format!("/{}/{}/*", a.name, a.env)))
+                .collect::<Vec<_>>(),
         ),
         Statement::on("ListState", ["s3:ListBucket"], [s3(&state, "")]),
         Statement::new(
@@ -560,6 +620,18 @@ fn tools(p: &PipelinePart) -> Vec<Block> {
     ]
 }
 
+/// The order the runner installs its tools in: each after what it needs.
+const INSTALL_ORDER: [&str; 8] = [
+    "terraform",
+    "terraform-provider-aws",
+    "packer",
+    "packer-plugin-amazon",
+    "session-manager-plugin",
+    "cinc-auditor",
+    "train-awsssm",
+    "paasc",
+];
+
 /// How the runner installs one tool (`$f` is the verified file).
 fn install(tool: &Tool) -> Vec<String> {
     let t = TOOLS_DIR;
@@ -625,10 +697,22 @@ pub(super) fn boot_script(platform: &Platform, p: &PipelinePart, header: &str) -
         ));
     }
     lines.push("(cd \"$TOOLS\" && sha256sum --check --strict --quiet SHA256SUMS)".into());
-    for t in p.tools.iter().filter(|t| t.target == ToolTarget::Runner) {
+    lines.push(format!("mkdir -p {PACKER_PLUGINS}"));
+    // Dependencies first: packer installs its plugin, cinc-auditor its train.
+    let mut runner_tools: Vec<&Tool> = p
+        .tools
+        .iter()
+        .filter(|t| t.target == ToolTarget::Runner)
+        .collect();
+    runner_tools.sort_by_key(|t| {
+        INSTALL_ORDER
+            .iter()
+            .position(|n| *n == t.name)
+            .unwrap_or(INSTALL_ORDER.len())
+    });
+    for t in runner_tools {
         lines.extend(install(t));
     }
-    lines.push(format!("mkdir -p {PACKER_PLUGINS}"));
     lines.push(format!("cat > {TERRAFORM_RC} <<'PAASC_TFRC'"));
     lines.extend([
         "provider_installation {".to_string(),
@@ -665,4 +749,40 @@ pub(super) fn boot_script(platform: &Platform, p: &PipelinePart, header: &str) -
     let mut out = lines.join("\n");
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )]
+    use super::*;
+    use crate::bootstrap::tools::KINDS;
+
+    #[test]
+    fn every_runner_tool_has_its_place_in_the_install_order() {
+        for kind in KINDS.iter().filter(|k| k.target == ToolTarget::Runner) {
+            assert!(
+                INSTALL_ORDER.contains(&kind.name),
+                "`{}` is installed on the runner but has no place in INSTALL_ORDER",
+                kind.name
+            );
+            let tool = Tool {
+                name: kind.name.to_string(),
+                file: "f".into(),
+                version: "1".into(),
+                sha256: String::new(),
+                bytes: 0,
+                target: kind.target,
+            };
+            assert!(
+                !install(&tool).is_empty(),
+                "`{}` is never installed",
+                kind.name
+            );
+        }
+    }
 }

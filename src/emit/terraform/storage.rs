@@ -81,7 +81,11 @@ pub(crate) fn emit(app: &App) -> TfFile {
         Statement::new(
             "S3ServerAccessLogs",
             vec![log_delivery],
-            vec![interp("aws_s3_bucket.alb_logs.arn", "/s3/*")],
+            // Exactly the prefix the logs bucket logs to.
+            vec![interp(
+                "aws_s3_bucket.alb_logs.arn",
+                &format!("/s3/{}/*", app.logs.bucket),
+            )],
         )
         .principal(
             "Service",
@@ -115,13 +119,11 @@ pub(crate) fn emit(app: &App) -> TfFile {
         skips::SINGLE_REGION,
     ));
     blocks.extend(bucket::policy("logs", vec![deny_insecure("logs")]));
-    blocks.push(
-        resource("aws_s3_bucket_logging", "logs")
-            .add_attribute(("bucket", r("aws_s3_bucket.logs.id")))
-            .add_attribute(("target_bucket", r("aws_s3_bucket.alb_logs.id")))
-            .add_attribute(("target_prefix", s(format!("s3/{}/", app.logs.bucket))))
-            .build(),
-    );
+    blocks.push(bucket::logging(
+        "logs",
+        "alb_logs",
+        &format!("s3/{}/", app.logs.bucket),
+    ));
 
     blocks.push(log_group("app", &app.log_group(), app.logs.retain_days));
     if app.logs.retain_days < 365 {
