@@ -634,9 +634,26 @@ fn from_an_empty_account_to_the_first_release() {
         !described.contains("<ipAddress>"),
         "the runner has a public address: {described}"
     );
+    // What AWS applies to every instance the group launches (moto copies
+    // only some of it onto its instances): IMDSv2, no public address.
+    let template = server.query(
+        "ec2",
+        region,
+        Some(account),
+        &[
+            ("Action", "DescribeLaunchTemplateVersions"),
+            ("Version", "2016-11-15"),
+            ("LaunchTemplateName", "paas-runner"),
+            ("Versions.1", "$Latest"),
+        ],
+    );
     assert!(
-        described.contains("<httpTokens>required</httpTokens>"),
-        "{described}"
+        template.contains("<httpTokens>required</httpTokens>"),
+        "{template}"
+    );
+    assert!(
+        template.contains("<associatePublicIpAddress>false</associatePublicIpAddress>"),
+        "{template}"
     );
     let subnet = between(&described, "<subnetId>", "</subnetId>").unwrap();
     let routes = server.query(
