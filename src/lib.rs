@@ -10,6 +10,7 @@
 //! its cargo feature.
 
 pub mod bootstrap;
+pub mod chef_repo;
 #[cfg(feature = "deploy")]
 pub mod deploy;
 pub mod diagnostics;
@@ -68,8 +69,35 @@ pub fn compile(
     sets: &[(String, String)],
     require_app: bool,
 ) -> Compilation {
+    compile_with(root, loader, envs, sets, require_app, None)
+}
+
+/// The directory of the chef repo for a spec: `chef_repo` when given, else
+/// the spec's own directory (where `cookbooks/` and `roles/` sit beside it).
+pub fn chef_repo_dir(root: &str, chef_repo: Option<&str>) -> String {
+    match chef_repo {
+        Some(dir) => dir.to_string(),
+        None => match root.rfind('/') {
+            Some(0) => "/".to_string(),
+            Some(i) => root.get(..i).unwrap_or(".").to_string(),
+            None => ".".to_string(),
+        },
+    }
+}
+
+/// Like `compile`, with the run list checked against the chef repo at
+/// `chef_repo` instead of the one beside the spec (none there is fine).
+pub fn compile_with(
+    root: &str,
+    loader: &dyn Loader,
+    envs: &Envs,
+    sets: &[(String, String)],
+    require_app: bool,
+    chef_repo: Option<&str>,
+) -> Compilation {
     let mut diags = Diagnostics::default();
-    let prog = resolve::load(root, loader, sets, &mut diags);
+    let mut prog = resolve::load(root, loader, sets, &mut diags);
+    prog.chef_repo = chef_repo::load(&chef_repo_dir(root, chef_repo), loader);
     validate::program(&prog, &mut diags);
     let mut apps = Vec::new();
     match &prog.app {

@@ -39,11 +39,19 @@ fn paasc() -> Command {
     c
 }
 
-const EXAMPLES: [&str; 3] = [
-    "examples/shop.paas",
-    "examples/minimal.paas",
-    "examples/batch.paas",
-];
+#[path = "support/examples.rs"]
+mod examples;
+
+/// Every project example (`tests/support/examples.rs`).
+fn examples_all() -> &'static [&'static str] {
+    static LIST: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        examples::files()
+            .into_iter()
+            .map(|s| &*Box::leak(s.into_boxed_str()))
+            .collect()
+    })
+}
 const DEMO: &str = "tests/fixtures/platform/demo.paas";
 
 /// A tools directory with one file of every tool of the catalogue (stand-ins:
@@ -52,10 +60,20 @@ fn tools_dir(dir: &Path) -> PathBuf {
     let tools = dir.join("tools");
     std::fs::create_dir_all(&tools).unwrap();
     for kind in KINDS {
-        let file = kind.pattern.replace("VERSION", "1.2.3");
+        let file = stub_file(kind);
         std::fs::write(tools.join(&file), format!("stand-in for {file}\n")).unwrap();
     }
     tools
+}
+
+/// The stand-in file of a tool: the pinned versions where specs pin one.
+fn stub_file(kind: &paasc::bootstrap::tools::Kind) -> String {
+    let version = match kind.name {
+        "packer-plugin-amazon" => paasc::model::names::DEFAULT_PACKER_PLUGIN,
+        "terraform-provider-aws" => paasc::model::names::DEFAULT_AWS_PROVIDER,
+        _ => "1.2.3",
+    };
+    kind.pattern.replace("VERSION", version)
 }
 
 fn bootstrap(specs: &[&str], tools: &Path, out: &Path) -> Output {
@@ -130,9 +148,9 @@ fn one_module_per_pipeline_account_and_one_per_app_account_elsewhere() {
     let dir = tempfile::tempdir().unwrap();
     let tools = tools_dir(dir.path());
     let out = dir.path().join("out");
-    ok(&bootstrap(&EXAMPLES, &tools, &out));
+    ok(&bootstrap(examples_all(), &tools, &out));
     let mut want: BTreeSet<String> = BTreeSet::new();
-    for app in apps(&EXAMPLES) {
+    for app in apps(examples_all()) {
         want.insert(format!("{}-{}", app.pipeline.account, app.region));
         want.insert(format!("{}-{}", app.account, app.region));
     }
@@ -141,7 +159,7 @@ fn one_module_per_pipeline_account_and_one_per_app_account_elsewhere() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(got, want);
-    for app in apps(&EXAMPLES) {
+    for app in apps(examples_all()) {
         let pipeline = out.join(format!("platform/{}-{}", app.pipeline.account, app.region));
         let host = out.join(format!("platform/{}-{}", app.account, app.region));
         let roles = std::fs::read_to_string(pipeline.join("pipelines.tf")).unwrap();
@@ -167,7 +185,7 @@ fn one_module_per_pipeline_account_and_one_per_app_account_elsewhere() {
         // The runner lives with the pipelines only.
         assert!(pipeline.join("runner/boot.sh").is_file());
     }
-    let all = apps(&EXAMPLES);
+    let all = apps(examples_all());
     for app in &all {
         let place = (&app.account, &app.region);
         if !all
@@ -185,9 +203,9 @@ fn bootstrap_is_deterministic_and_its_manifest_lists_every_file() {
     let dir = tempfile::tempdir().unwrap();
     let tools = tools_dir(dir.path());
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    ok(&bootstrap(&EXAMPLES, &tools, &a));
+    ok(&bootstrap(examples_all(), &tools, &a));
     // The specs in another order: the same modules.
-    let reversed: Vec<&str> = EXAMPLES.iter().rev().copied().collect();
+    let reversed: Vec<&str> = examples_all().iter().rev().copied().collect();
     ok(&bootstrap(&reversed, &tools, &b));
     let (ta, tb) = (tree(&a), tree(&b));
     assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>());
@@ -319,9 +337,9 @@ fn the_state_machine_roles_grant_exactly_what_the_pipelines_call() {
     let dir = tempfile::tempdir().unwrap();
     let tools = tools_dir(dir.path());
     let out = dir.path().join("out");
-    ok(&bootstrap(&EXAMPLES, &tools, &out));
+    ok(&bootstrap(examples_all(), &tools, &out));
     let mut checked = 0;
-    for app in apps(&EXAMPLES) {
+    for app in apps(examples_all()) {
         let asl: Value = serde_json::from_str(
             &paasc::emit::build(&app)
                 .unwrap()
@@ -482,7 +500,7 @@ fn platform_modules_pass_fmt_validate_and_checkov() {
     let dir = tempfile::tempdir().unwrap();
     let tools = tools_dir(dir.path());
     let out = dir.path().join("out");
-    let mut specs: Vec<&str> = EXAMPLES.to_vec();
+    let mut specs: Vec<&str> = examples_all().to_vec();
     specs.push(DEMO);
     ok(&bootstrap(&specs, &tools, &out));
     let mut failures = Vec::new();
@@ -593,7 +611,7 @@ fn from_an_empty_account_to_the_first_release() {
         .iter()
         .filter(|k| k.name != "paasc" && !k.name.ends_with("-deb"))
     {
-        let file = kind.pattern.replace("VERSION", "1.2.3");
+        let file = stub_file(kind);
         let got = ureq::get(&format!("{}/{}/tools/{file}", em.url, config.artifact_bucket))
             .set("x-moto-account-id", account)
             .set("Authorization", &format!("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/{region}/s3/aws4_request, SignedHeaders=host, Signature=00"))
@@ -949,4 +967,84 @@ fn deploy(env: &[(String, String)], spec: &str, args: &[&str]) -> Output {
         c.env(k, v);
     }
     c.output().unwrap()
+}
+
+/// The two-account example: the image is baked in the pipeline account,
+/// encrypted with the app account's key by ARN, and that key admits what
+/// launching it needs in the app account and in the account it is shared
+/// with (read back from the modules and the template).
+#[test]
+fn a_two_account_image_can_be_launched_where_it_is_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = tools_dir(dir.path());
+    let out = dir.path().join("out");
+    let spec = "examples/two-account.paas";
+    ok(&bootstrap(&[spec], &tools, &out));
+    let app = apps(&[spec]).remove(0);
+    assert!(app.bakes_elsewhere());
+    let (pipeline, account, dr) = ("777788889999", "444455556666", "555566667777");
+    assert_eq!(
+        (app.pipeline.account.as_str(), app.account.as_str()),
+        (pipeline, account)
+    );
+
+    // The template: the app account's key by ARN, the pipeline's subnet,
+    // shared with the app account and the DR account.
+    let template = paasc::emit::build(&app)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.path == "packer/image.pkr.hcl")
+        .unwrap()
+        .contents;
+    let key = format!("arn:aws:kms:eu-west-1:{account}:alias/paas-orders-default");
+    assert!(
+        template.contains(&format!("kms_key_id   = \"{key}\"")),
+        "{template}"
+    );
+    assert!(
+        template.contains("default     = \"subnet-0f1e2d3c4b5a69788\""),
+        "{template}"
+    );
+    assert!(
+        template.contains(&format!("\"{account}\",\n    \"{dr}\"")),
+        "{template}"
+    );
+
+    // The key lives in the app account's module; its policy admits the
+    // pipeline's runner (the bake encrypts with it), the app account's Auto
+    // Scaling role and the DR account, whose admins may grant their own
+    // Auto Scaling role and nothing else.
+    let kms =
+        std::fs::read_to_string(out.join(format!("platform/{account}-eu-west-1/kms.tf"))).unwrap();
+    assert!(
+        !std::fs::read_to_string(out.join(format!("platform/{pipeline}-eu-west-1/kms.tf")))
+            .unwrap()
+            .contains("paas-orders-default")
+    );
+    let policy = kms
+        .lines()
+        .find(|l| l.contains("paasc: data and image of orders"))
+        .and_then(|_| {
+            kms.split("resource \"aws_kms_key\" \"orders__default\"")
+                .nth(1)
+        })
+        .unwrap();
+    for needle in [
+        format!("arn:aws:iam::{pipeline}:role/paas-runner-eu-west-1"),
+        format!("arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
+        format!("arn:aws:iam::{dr}:root"),
+        format!("\"kms:GranteePrincipal\" = [\"arn:aws:iam::{dr}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling\"]"),
+        "CloudWatchLogsExport".to_string(),
+    ] {
+        assert!(policy.contains(&needle), "the key policy lacks {needle}:\n{policy}");
+    }
+    // The app account's provision role trusts the pipeline's runner.
+    let host =
+        std::fs::read_to_string(out.join(format!("platform/{account}-eu-west-1/host.tf"))).unwrap();
+    assert!(
+        host.contains(&format!(
+            "\"arn:aws:iam::{pipeline}:role/paas-runner-eu-west-1\""
+        )),
+        "{host}"
+    );
 }

@@ -17,6 +17,9 @@
 )]
 #![cfg(feature = "deploy")]
 
+#[path = "support/examples.rs"]
+mod examples;
+
 use aws_credential_types::Credentials;
 use paasc::deploy::plan::{self, ArtifactsDocument};
 use paasc::deploy::{
@@ -67,7 +70,7 @@ fn test_env() {
 /// as `paasc deploy` compiles them, plus the hand-built sample models.
 fn models() -> Vec<App> {
     let mut out = Vec::new();
-    for file in ["shop.paas", "minimal.paas", "batch.paas"] {
+    for file in examples::names() {
         let path = root().join("examples").join(file);
         let compile = |env: Option<&str>| {
             paasc::compile_file(&path, env, &[])

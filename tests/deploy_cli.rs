@@ -99,6 +99,37 @@ fn the_account_is_checked_before_anything_else() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
+    // The spec's warning (plain HTTP), then one error line.
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains("sts:GetCallerIdentity"), "{err}");
+}
+
+#[test]
+fn a_run_list_without_a_chef_repo_is_refused_before_any_call() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spec = dir.path().join("app.paas");
+    std::fs::write(
+        &spec,
+        "app demo {\n  region = \"eu-west-1\"\n  account = \"111122223333\"\n  service {\n    port = 8080\n    https = \"arn:aws:acm:eu-west-1:111122223333:certificate/6a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d\"\n  }\n  image { chef = [\"nginx::default\", \"base\", \"role[web]\"] }\n}\n",
+    )
+    .expect("write");
+    let out = paasc()
+        .arg("deploy")
+        .arg(&spec)
+        .arg("--endpoint-url")
+        .arg(dead_endpoint())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("sts:GetCallerIdentity"), "{err}");
+    assert!(
+        err.contains("the run list needs cookbooks base, nginx and role web, but there is no chef repo: put them in cookbooks/ and roles/ beside app.paas"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("cannot reach") && !err.contains("sts:"),
+        "no AWS call: {err}"
+    );
 }

@@ -14,11 +14,8 @@ use paasc::resolve::{FsLoader, MemLoader};
 use paasc::{compile, Envs};
 use std::path::Path;
 
-const OWN_EXAMPLES: &[&str] = &[
-    "examples/minimal.paas",
-    "examples/shop.paas",
-    "examples/batch.paas",
-];
+#[path = "support/examples.rs"]
+mod examples;
 
 fn shared_examples() -> Vec<String> {
     let dir = Path::new("../shared/examples");
@@ -53,7 +50,7 @@ fn allowed_warnings(path: &str) -> Vec<&'static str> {
 
 #[test]
 fn examples_check_clean_in_every_env() {
-    let mut paths: Vec<String> = OWN_EXAMPLES.iter().map(|s| s.to_string()).collect();
+    let mut paths: Vec<String> = examples::files();
     paths.extend(shared_examples());
     for path in &paths {
         let all = compile(path, &FsLoader, &Envs::All, &[], true);
@@ -77,7 +74,8 @@ fn examples_check_clean_in_every_env() {
 
 #[test]
 fn model_snapshots_show_overlays_and_interpolation() {
-    for path in OWN_EXAMPLES {
+    for path in examples::files() {
+        let path = path.as_str();
         let c = compile(path, &FsLoader, &Envs::All, &[], true);
         assert!(!c.has_errors(), "{path}");
         for app in &c.apps {
@@ -252,11 +250,7 @@ fn mangle(text: &str, rng: &mut Lcg) -> Vec<u8> {
 #[test]
 fn mangled_examples_never_panic_and_rejections_carry_diagnostics() {
     let mut sources: Vec<(String, String)> = Vec::new();
-    for p in OWN_EXAMPLES
-        .iter()
-        .map(|s| s.to_string())
-        .chain(shared_examples())
-    {
+    for p in examples::files().into_iter().chain(shared_examples()) {
         if let Ok(t) = std::fs::read_to_string(&p) {
             sources.push((p, t));
         }

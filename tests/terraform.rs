@@ -14,6 +14,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "support/examples.rs"]
+mod examples;
+
 use hcl::{Block, Body, Expression};
 use paasc::model::{sample, App, Kms, Launch, Strategy};
 use std::path::{Path, PathBuf};
@@ -26,8 +29,8 @@ use std::process::Command;
 /// `${`/`%{` in user text).
 fn models() -> Vec<App> {
     let mut out = Vec::new();
-    for example in ["shop.paas", "minimal.paas", "batch.paas"] {
-        let path = manifest_dir().join("examples").join(example);
+    for example in examples::names() {
+        let path = manifest_dir().join("examples").join(&example);
         let default =
             paasc::compile_file(&path, None, &[]).unwrap_or_else(|e| panic!("{example}: {e}"));
         for env in default.envs.clone() {

@@ -10,8 +10,10 @@
 //! error), and `# bootstrap: WORD...` (run `paasc bootstrap` on the
 //! fixture, every env, after the compile: `with=PATH` adds another spec,
 //! `-NAME` leaves the tool NAME out of a tools directory that otherwise has
-//! one file of every tool, `+FILE` adds a file to it). Files under
-//! `tests/ui/lib/` are only `use`d (or given `with=`) by fixtures.
+//! one file of every tool, `+FILE` adds a file to it), and `# chef-repo:
+//! DIR` (check the run list against the chef repo `tests/ui/DIR`, as
+//! `--chef-repo` does; fixture repos live under `tests/ui/chef/`). Files
+//! under `tests/ui/lib/` are only `use`d (or given `with=`) by fixtures.
 //!
 //! Paths are passed relative to the crate root (cargo runs integration
 //! tests there) so that file names in the snapshots are stable.
@@ -55,6 +57,7 @@ struct Context {
     sets: Vec<(String, String)>,
     require_app: bool,
     bootstrap: Option<Bootstrap>,
+    chef_repo: Option<String>,
 }
 
 /// A `# bootstrap:` line: the other specs and the tools directory.
@@ -68,7 +71,15 @@ struct Bootstrap {
 fn every_tool() -> Vec<String> {
     paasc::bootstrap::tools::KINDS
         .iter()
-        .map(|k| k.pattern.replace("VERSION", "1.2.3"))
+        .map(|k| {
+            // The two the specs pin at their default versions.
+            let version = match k.name {
+                "packer-plugin-amazon" => paasc::model::names::DEFAULT_PACKER_PLUGIN,
+                "terraform-provider-aws" => paasc::model::names::DEFAULT_AWS_PROVIDER,
+                _ => "1.2.3",
+            };
+            k.pattern.replace("VERSION", version)
+        })
         .collect()
 }
 
@@ -102,6 +113,8 @@ fn context(bytes: &[u8]) -> Context {
         let line = line.trim_start().trim_start_matches('#').trim();
         if line == "require-app" {
             cx.require_app = true;
+        } else if let Some(dir) = line.strip_prefix("chef-repo:") {
+            cx.chef_repo = Some(format!("{UI_DIR}/{}", dir.trim()));
         } else if let Some(words) = line.strip_prefix("bootstrap:") {
             cx.bootstrap = Some(parse_bootstrap(words));
         } else if let Some(args) = line.strip_prefix("args:") {
@@ -143,7 +156,14 @@ fn run(name: &str) -> (String, Vec<Code>) {
         Some(e) => Envs::Named(e.clone()),
         None => Envs::All,
     };
-    let c = paasc::compile(&rel, &FsLoader, &envs, &cx.sets, cx.require_app);
+    let c = paasc::compile_with(
+        &rel,
+        &FsLoader,
+        &envs,
+        &cx.sets,
+        cx.require_app,
+        cx.chef_repo.as_deref(),
+    );
     let mut diagnostics = c.diagnostics.clone();
     if let Some(b) = &cx.bootstrap {
         diagnostics.extend(bootstrap(&rel, &c.apps, b));

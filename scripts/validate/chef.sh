@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Validates the Chef files of one paasc output directory: every JSON file
-# parses (Python's json.tool and Ruby's JSON, Chef's own language), run list
-# entries follow Chef's grammar, node.json carries the pipeline attributes,
-# and roles/<name>.json is a well-formed Chef role equivalent to the node.
+# Validates the Chef files of one paasc output directory as a Chef repo:
+# every JSON file parses (Python's json.tool and Ruby's JSON, Chef's own
+# language), every Ruby file of the vendored cookbooks passes `ruby -c`,
+# SHA256SUMS holds for every file, run list entries follow Chef's grammar
+# and resolve in the vendored cookbooks and roles (recipe files, pinned
+# versions, roles, metadata names and versions), node.json carries the
+# pipeline attributes, and roles/<app>.json is a well-formed Chef role
+# equivalent to the node.
 #
 # Usage: scripts/validate/chef.sh OUTDIR    (OUTDIR = DIR/<app>/<env>)
 set -euo pipefail
@@ -27,6 +31,17 @@ while IFS= read -r -d '' f; do
     status=1
   fi
 done < <(find "$out/chef" -name '*.json' -print0 | sort -z)
+while IFS= read -r -d '' f; do
+  if ! ruby -c "$f" >/dev/null; then
+    echo "chef.sh: FAILED: $f does not parse (ruby -c)" >&2
+    status=1
+  fi
+done < <(find "$out/chef" -name '*.rb' -print0 | sort -z)
+[ -f "$out/chef/SHA256SUMS" ] || fail "$out/chef/SHA256SUMS does not exist"
+(cd "$out/chef" && sha256sum --check --strict --quiet SHA256SUMS) || { echo "chef.sh: FAILED: SHA256SUMS does not hold" >&2; status=1; }
+listed=$(cd "$out/chef" && awk '{print $2}' SHA256SUMS | sort)
+present=$(cd "$out/chef" && find . -type f ! -name SHA256SUMS | sed 's|^\./||' | sort)
+[ "$listed" = "$present" ] || { echo "chef.sh: FAILED: SHA256SUMS does not list exactly the files under chef/" >&2; status=1; }
 [ $status -eq 0 ] || exit $status
 
 python3 - "$out/chef" <<'PY' || status=1
@@ -71,10 +86,25 @@ else:
         errors.append(f"{node_path}: paasc.health_path does not start with /")
 
 roles_dir = os.path.join(chef, "roles")
+app = paasc.get("app") if isinstance(paasc, dict) else None
+generated = os.path.join(roles_dir, f"{app}.json")
+if not os.path.isfile(generated):
+    errors.append(f"{generated}: the app's role is missing")
+roles = {}
 for name in sorted(os.listdir(roles_dir)):
     path = os.path.join(roles_dir, name)
     if not name.endswith(".json"):
         errors.append(f"{path}: unexpected file in roles/")
+        continue
+    if path != generated:
+        # A role of the chef repo, vendored as written.
+        with open(path, encoding="utf-8") as f:
+            role = json.load(f)
+        if not isinstance(role, dict):
+            errors.append(f"{path}: not a JSON object")
+            continue
+        check_run_list(path, [i if i.startswith(("recipe[", "role[")) else f"recipe[{i}]" for i in role.get("run_list", []) if isinstance(i, str)])
+        roles[name[:-5]] = role
         continue
     role = load(path)
     if not isinstance(role, dict):
@@ -105,6 +135,69 @@ for name in sorted(os.listdir(roles_dir)):
         errors.append(f"{path}: run_list differs from node.json's")
     if role.get("default_attributes") != attrs:
         errors.append(f"{path}: default_attributes differ from node.json's attributes")
+
+# The vendored cookbooks: metadata, and every entry the run lists reach.
+cookbooks = {}
+cb_dir = os.path.join(chef, "cookbooks")
+if os.path.isdir(cb_dir):
+    for name in sorted(os.listdir(cb_dir)):
+        meta_rb = os.path.join(cb_dir, name, "metadata.rb")
+        meta_json = os.path.join(cb_dir, name, "metadata.json")
+        mname = mversion = None
+        if os.path.isfile(meta_json):
+            with open(meta_json, encoding="utf-8") as f:
+                m = json.load(f)
+            mname, mversion = m.get("name"), m.get("version")
+        elif os.path.isfile(meta_rb):
+            with open(meta_rb, encoding="utf-8") as f:
+                for line in f:
+                    mm = re.match(r"""\s*(name|version)\s+['"]([^'"]+)['"]""", line)
+                    if mm:
+                        if mm.group(1) == "name":
+                            mname = mm.group(2)
+                        else:
+                            mversion = mm.group(2)
+        else:
+            errors.append(f"{cb_dir}/{name}: no metadata.rb or metadata.json")
+            continue
+        if mname not in (None, name):
+            errors.append(f"{cb_dir}/{name}: metadata names it {mname!r}")
+        if not mversion:
+            errors.append(f"{cb_dir}/{name}: metadata has no version")
+        cookbooks[name] = mversion
+
+def full(v):
+    parts = v.split(".")
+    return ".".join(parts + ["0"] * (3 - len(parts)))
+
+def resolve(where, run_list, seen):
+    for item in run_list or []:
+        m = re.match(r"^role\[(.+)\]$", item)
+        if m:
+            r = m.group(1)
+            if r == app:
+                continue
+            if r not in roles:
+                errors.append(f"{where}: role {r!r} is not vendored")
+            elif r not in seen:
+                resolve(f"role {r}", roles[r].get("run_list"), seen | {r})
+            continue
+        m = re.match(r"^(?:recipe\[)?([^:@\]]+)(?:::([^@\]]+))?(?:@([0-9.]+))?\]?$", item)
+        if not m:
+            continue
+        cb, recipe, pin = m.group(1), m.group(2) or "default", m.group(3)
+        if cb not in cookbooks:
+            errors.append(f"{where}: cookbook {cb!r} is not vendored")
+            continue
+        if not os.path.isfile(os.path.join(cb_dir, cb, "recipes", recipe + ".rb")):
+            errors.append(f"{where}: {cb}::{recipe} has no recipes/{recipe}.rb")
+        if pin and cookbooks[cb] and full(pin) != full(cookbooks[cb]):
+            errors.append(f"{where}: pins {cb} {pin}, vendored {cookbooks[cb]}")
+
+# Without a chef repo nothing is vendored (check and build allow that;
+# deploy refuses it), so there is nothing to resolve against.
+if os.path.isdir(cb_dir) or roles:
+    resolve(node_path, node.get("run_list"), set())
 
 for e in errors:
     print("chef.sh: FAILED: " + e, file=sys.stderr)

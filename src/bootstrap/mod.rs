@@ -257,14 +257,45 @@ fn tools_for(apps: &[&App], files: &[ToolFile], diags: &mut Diagnostics) -> Vec<
                     kind.source, kind.pattern
                 )),
             ),
-            [(file, version)] => out.push(Tool {
+            [(file, version)] => {
+                // The app modules and templates pin exact versions: the
+                // runner must have those, offline.
+                let pins: Vec<(&App, &str)> = apps
+                    .iter()
+                    .filter_map(|a| match kind.name {
+                        "packer-plugin-amazon" => Some((*a, a.pipeline.packer_plugin.as_str())),
+                        "terraform-provider-aws" => Some((*a, a.pipeline.aws_provider.as_str())),
+                        _ => None,
+                    })
+                    .filter(|(_, pin)| pin != version)
+                    .collect();
+                for (app, pin) in pins {
+                    let key = if kind.name == "packer-plugin-amazon" { "packer_plugin" } else { "aws_provider" };
+                    diags.push(
+                        Diagnostic::new(
+                            Code::ToolVersion,
+                            format!(
+                                "the tools directory has {} {version} (`{}`), but {} requires {pin}",
+                                kind.name,
+                                file.file,
+                                app.release_key()
+                            ),
+                        )
+                        .help(format!(
+                            "put `{}` in the tools directory, or set `pipeline.{key} = \"{version}\"` in the spec",
+                            kind.pattern.replace("VERSION", pin)
+                        )),
+                    );
+                }
+                out.push(Tool {
                 name: kind.name.to_string(),
                 file: file.file.clone(),
                 version: version.clone(),
                 sha256: file.sha256.clone(),
                 bytes: file.bytes,
                 target: kind.target,
-            }),
+                });
+            }
             several => diags.push(
                 Diagnostic::new(
                     Code::ToolAmbiguous,

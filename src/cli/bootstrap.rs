@@ -44,6 +44,7 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
             sets: args.sets.clone(),
             message_format: args.message_format,
             deny_warnings: false,
+            chef_repo: None,
         };
         let root = match super::output::readable(&spec_args) {
             Ok(r) => r,

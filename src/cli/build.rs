@@ -7,7 +7,6 @@
 use super::output::{internal, readable, report, INTERNAL_ERROR};
 use super::SpecArgs;
 use paasc::emit::Artifact;
-use paasc::resolve::FsLoader;
 use paasc::Envs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,7 +24,13 @@ pub fn run(args: &SpecArgs, env: Option<&str>, all_envs: bool, out: &Path) -> Ex
         (Some(e), false) => Envs::Named(e.to_string()),
         (None, false) => Envs::Default,
     };
-    let c = paasc::compile(&root, &FsLoader, &envs, &args.sets, true);
+    let c = match super::output::compile(args, &root, &envs, true) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     if report(&c, args) {
         return ExitCode::from(1);
     }

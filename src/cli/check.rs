@@ -2,7 +2,6 @@
 
 use super::output::{readable, report};
 use super::SpecArgs;
-use paasc::resolve::FsLoader;
 use paasc::Envs;
 use std::process::ExitCode;
 
@@ -18,7 +17,13 @@ pub fn run(args: &SpecArgs, env: Option<&str>) -> ExitCode {
         Some(e) => Envs::Named(e.to_string()),
         None => Envs::All,
     };
-    let c = paasc::compile(&root, &FsLoader, &envs, &args.sets, false);
+    let c = match super::output::compile(args, &root, &envs, false) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     if report(&c, args) {
         ExitCode::from(1)
     } else {

@@ -8,7 +8,6 @@
 use super::output::{internal, readable, report, INTERNAL_ERROR};
 use super::SpecArgs;
 use paasc::deploy::{DeployOptions, Event, StagePhase};
-use paasc::resolve::FsLoader;
 use paasc::Envs;
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -56,7 +55,13 @@ pub fn run(args: &DeployArgs) -> ExitCode {
         Some(e) => Envs::Named(e.clone()),
         None => Envs::Default,
     };
-    let c = paasc::compile(&root, &FsLoader, &envs, &args.spec.sets, true);
+    let c = match super::output::compile(&args.spec, &root, &envs, true) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     if report(&c, &args.spec) {
         return ExitCode::from(1);
     }

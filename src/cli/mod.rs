@@ -48,6 +48,10 @@ pub struct SpecArgs {
     /// Treat warnings as errors (exit 1).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// The chef repo (`cookbooks/`, `roles/`) the run list is checked
+    /// against and vendored from (default: beside the spec, when there).
+    #[arg(long, value_name = "DIR")]
+    pub chef_repo: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {

@@ -83,6 +83,37 @@ fn summary(errors: usize, warnings: usize) -> String {
 
 /// Reads the root file up front so a missing file is an I/O error (exit 2),
 /// not a diagnostic about the spec.
+/// Compiles the spec with the chef repo the arguments name (an explicit
+/// `--chef-repo` that holds no `cookbooks/` or `roles/` is a usage error).
+pub fn compile(
+    args: &SpecArgs,
+    root: &str,
+    envs: &paasc::Envs,
+    require_app: bool,
+) -> Result<paasc::Compilation, String> {
+    let repo = args
+        .chef_repo
+        .as_ref()
+        .map(|d| d.to_string_lossy().into_owned());
+    if let Some(dir) = &repo {
+        if !std::path::Path::new(dir).join("cookbooks").is_dir()
+            && !std::path::Path::new(dir).join("roles").is_dir()
+        {
+            return Err(format!(
+                "error: `--chef-repo {dir}` has no `cookbooks/` or `roles/` directory"
+            ));
+        }
+    }
+    Ok(paasc::compile_with(
+        root,
+        &paasc::resolve::FsLoader,
+        envs,
+        &args.sets,
+        require_app,
+        repo.as_deref(),
+    ))
+}
+
 pub fn readable(args: &SpecArgs) -> Result<String, String> {
     match std::fs::metadata(&args.file) {
         Ok(m) if m.is_file() => Ok(args.file.to_string_lossy().into_owned()),

@@ -90,6 +90,12 @@ pub enum DeployError {
         region: String,
         parameter: String,
     },
+    /// The run list needs cookbooks or roles and there is no chef repo to
+    /// vendor them from (found before any AWS call).
+    NoChefRepo {
+        spec: String,
+        needs: String,
+    },
     /// A platform parameter is not what the platform module writes.
     BadPlatform {
         parameter: String,
@@ -184,6 +190,11 @@ impl fmt::Display for DeployError {
                 f,
                 "the paasc platform in account {account}, region {region} has no registered runner ({parameter} \
                  is not set): the runner writes it when it boots; check its auto scaling group, or pass --runner-instance-id"
+            ),
+            DeployError::NoChefRepo { spec, needs } => write!(
+                f,
+                "the run list needs {needs}, but there is no chef repo: put them in cookbooks/ and roles/ beside {spec} \
+                 (Chef's layout: cookbooks/NAME/metadata.rb, cookbooks/NAME/recipes/RECIPE.rb, roles/NAME.json), or pass --chef-repo DIR"
             ),
             DeployError::BadPlatform { parameter, detail } => write!(
                 f,

@@ -231,6 +231,7 @@ pub fn deploy(
     opts: &DeployOptions,
     out: &mut dyn FnMut(Event),
 ) -> Result<Outcome, DeployError> {
+    preflight(app)?;
     let rt = runtime()?;
     rt.block_on(async {
         let clients = Clients::from_env(&app.region, opts).await;
@@ -248,6 +249,7 @@ pub fn deploy_with(
     opts: &DeployOptions,
     out: &mut dyn FnMut(Event),
 ) -> Result<Outcome, DeployError> {
+    preflight(app)?;
     runtime()?.block_on(async {
         let target = platform::discover(clients, app, opts).await?;
         let plan = plan::plan(app, artifacts, &target)?;
@@ -265,8 +267,37 @@ pub fn deploy_to(
     opts: &DeployOptions,
     out: &mut dyn FnMut(Event),
 ) -> Result<Outcome, DeployError> {
+    preflight(app)?;
     let plan = plan::plan(app, artifacts, target)?;
     runtime()?.block_on(run(clients, app, &plan, opts, out))
+}
+
+/// What must hold before any AWS call: a run list's cookbooks and roles
+/// are vendored (a bake without them fails on the builder).
+fn preflight(app: &App) -> Result<(), DeployError> {
+    if app.image.chef.is_empty() || app.image.vendor.is_some() {
+        return Ok(());
+    }
+    let (cookbooks, roles) = crate::chef_repo::resolve::needs(&app.image.chef);
+    let mut parts = Vec::new();
+    if !cookbooks.is_empty() {
+        parts.push(format!(
+            "cookbook{} {}",
+            if cookbooks.len() == 1 { "" } else { "s" },
+            cookbooks.join(", ")
+        ));
+    }
+    if !roles.is_empty() {
+        parts.push(format!(
+            "role{} {}",
+            if roles.len() == 1 { "" } else { "s" },
+            roles.join(", ")
+        ));
+    }
+    Err(DeployError::NoChefRepo {
+        spec: app.source.file_name.clone(),
+        needs: parts.join(" and "),
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, DeployError> {

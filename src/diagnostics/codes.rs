@@ -169,6 +169,26 @@ codes! {
         "The tools directory holds two versions of one tool. The runner installs exactly\none: keep the file of the version you mean and move the other away.";
     DuplicateRelease = "E0402", Error, "one app and env in two specs",
         "`paasc bootstrap` was given two specs that define the same app name with the\nsame env. An app and env is released by exactly one pipeline (its state\nmachine, its role, its parameters): rename the app in one of the specs.";
+    ToolVersion = "E0403", Error, "a tool's version is not the one the specs pin",
+        "App modules require the exact hashicorp/aws provider `pipeline.aws_provider`\nand templates the exact packer-plugin-amazon `pipeline.packer_plugin` (defaults\nare the versions paasc is tested with). The runner installs the one version\nof each that the tools directory holds and fetches nothing, so the two must\nagree: put the pinned version in the tools directory, or pin the one it has.";
+    ChefCookbookMissing = "E0410", Error, "a cookbook the run list needs is not in the chef repo",
+        "With a chef repo beside the spec (`cookbooks/`, `roles/`) or given with\n`--chef-repo DIR`, every run-list entry must resolve there: `nginx::default`\nneeds `cookbooks/nginx/`. paasc vendors what the run list needs into the\nbuild, so the builder converges offline; a missing cookbook would only fail\nthere, half an hour into a bake.";
+    ChefRecipeMissing = "E0411", Error, "a recipe the run list names does not exist",
+        "`cookbook::recipe` needs `cookbooks/<cookbook>/recipes/<recipe>.rb`; a bare\n`cookbook` means its `default` recipe.";
+    ChefVersionMismatch = "E0412", Error, "the run list pins another version than the repo holds",
+        "`nginx@12.2.0` pins the cookbook's version: the chef repo's\n`cookbooks/nginx/metadata.rb` must say `version '12.2.0'`. Chef in local mode\nhas exactly the one version the repo holds.";
+    ChefRoleMissing = "E0413", Error, "a role the run list names is not in the chef repo",
+        "`role[web]` needs `roles/web.json` (a JSON role with a `run_list`). Ruby roles\n(`roles/web.rb`) are not read: `knife role show web -F json` converts one.";
+    ChefRoleCycle = "E0414", Error, "roles include each other",
+        "A role's run list reaches back to itself through other roles (`role[a]` ->\n`role[b]` -> `role[a]`). Chef would expand it forever: remove one of the\nentries that close the circle.";
+    ChefDependencyMissing = "E0415", Error, "a cookbook depends on one the repo does not have",
+        "Every `depends` of every cookbook the run list needs (transitively) must be in\nthe chef repo: vendoring brings exactly those cookbooks to the builder.";
+    ChefDependencyVersion = "E0416", Error, "a dependency's version constraint does not hold",
+        "A cookbook's metadata says `depends 'ohai', '~> 5.0'` and the repo's `ohai` is\nanother version. Constraints: `= 1.2.3`, `>= 1.0`, `> 1.0`, `< 2.0`, `<= 2.0`,\n`~> 2.1` (at least 2.1, below 3.0), `~> 2.1.3` (at least 2.1.3, below 2.2.0).";
+    ChefLockMismatch = "E0417", Error, "the chef repo disagrees with its lock file",
+        "A `Policyfile.lock.json` or `Berksfile.lock` at the repo's root pins the\nversion of every cookbook; each cookbook the run list needs must be in the\nlock at the version the repo holds. paasc reads the lock and never fetches.";
+    ChefRepoFile = "E0418", Error, "a chef repo file cannot be used",
+        "A cookbook or role the run list needs cannot be read as Chef reads it: no\nmetadata, metadata naming another cookbook than its directory, a role that is\nnot JSON, an entry that is not a run-list entry, a file that is not UTF-8\ntext (paasc vendors text only), or a role named like the app (paasc\ngenerates that one).";
     Internal = "E0900", Error, "internal error",
         "paasc failed to build an artifact from a valid spec. This is a bug in paasc,\nnot in the spec: please report it with the spec and the output of\n`paasc --version`. Nothing was written.";
     LaunchConfiguration = "W0001", Warning, "launch configurations are deprecated",

@@ -1,9 +1,13 @@
 //! Chef files for the Bakery stage.
 //!
 //! Input: one `model::App`. Output: `chef/node.json` (what the bake passes to
-//! `cinc-client --local-mode --json-attributes`) and `chef/roles/<app>.json`
+//! `cinc-client --local-mode --json-attributes`), `chef/roles/<app>.json`
 //! (a Chef role with the same run list and attributes, for teams that use a
-//! Chef server or want `role[<app>]`).
+//! Chef server or want `role[<app>]`), the cookbooks and roles the run list
+//! needs from the chef repo (`chef/cookbooks/<name>/...`, `chef/roles/...`,
+//! as checked and resolved by `chef_repo`), and `chef/SHA256SUMS`, the
+//! sha256 of every other file under `chef/`, which the builder checks before
+//! it converges.
 //!
 //! Invariants:
 //! - The run list keeps the spec's order, in Chef's own notation
@@ -23,7 +27,7 @@ use serde_json::{Map, Value};
 pub const PAASC_ATTRIBUTE: &str = "paasc";
 
 pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
-    Ok(vec![
+    let mut out = vec![
         Artifact::new(
             crate::model::names::path::CHEF_NODE,
             pretty_json("chef", &sorted(&node(app)))?,
@@ -32,7 +36,27 @@ pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
             format!("chef/roles/{}.json", role_name(app)),
             pretty_json("chef", &sorted(&role(app)))?,
         ),
-    ])
+    ];
+    if let Some(vendor) = &app.image.vendor {
+        for (path, text) in &vendor.files {
+            out.push(Artifact::new(format!("chef/{path}"), text.clone()));
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    // The builder checks every file against this before cinc runs.
+    let sums: String = out
+        .iter()
+        .filter_map(|a| {
+            a.path.strip_prefix("chef/").map(|rel| {
+                format!(
+                    "{}  {rel}\n",
+                    crate::hash::sha256_hex(a.contents.as_bytes())
+                )
+            })
+        })
+        .collect();
+    out.push(Artifact::new(crate::model::names::path::CHEF_SUMS, sums));
+    Ok(out)
 }
 
 /// The generated role's name (and file stem): the app name, which the model
@@ -174,7 +198,12 @@ mod tests {
     #[test]
     fn keys_are_sorted_and_output_deterministic() {
         let app = sample::shop_prod();
-        let text = &emit(&app).unwrap()[0].contents;
+        let all = emit(&app).unwrap();
+        let text = &all
+            .iter()
+            .find(|a| a.path == crate::model::names::path::CHEF_NODE)
+            .unwrap()
+            .contents;
         let keys: Vec<&str> = text
             .lines()
             .filter_map(|l| l.strip_prefix("  \""))

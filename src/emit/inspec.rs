@@ -53,6 +53,16 @@ pub fn ssm_agent_service(app: &App) -> &'static str {
     }
 }
 
+/// The systemd unit of a service a check names, on the app's platform:
+/// `amazon-ssm-agent` is a snap on Ubuntu; every other name is as written.
+pub fn service_unit(app: &App, name: &str) -> String {
+    if name == "amazon-ssm-agent" {
+        ssm_agent_service(app).to_string()
+    } else {
+        name.to_string()
+    }
+}
+
 /// The CloudWatch agent's service name (the same on every supported platform).
 pub const CLOUDWATCH_AGENT_SERVICE: &str = "amazon-cloudwatch-agent";
 
@@ -294,14 +304,18 @@ fn describe_subject(app: &App, subject: &Subject<'_>) -> Described {
                 data: json!({ "port_expr": port.to_string(), "should": should }),
             }
         }
-        Check::Service { name } => Described {
-            kind: "service",
-            target: name.clone(),
-            impact: "0.7",
-            title: format!("Service {name} is installed, enabled and running"),
-            template: "service",
-            data: json!({ "name": name }),
-        },
+        Check::Service { name } => {
+            // Packs name services portably; the unit is the platform's.
+            let unit = service_unit(app, name);
+            Described {
+                kind: "service",
+                target: name.clone(),
+                impact: "0.7",
+                title: format!("Service {unit} is installed, enabled and running"),
+                template: "service",
+                data: json!({ "name": unit }),
+            }
+        }
         Check::Package { name, constraint } => Described {
             kind: "package",
             target: name.clone(),

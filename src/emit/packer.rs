@@ -15,16 +15,30 @@
 //!   keys the way hclwrite does, because the `hcl` formatter does not.
 //! - Nothing depends on the compiler's clock: the AMI's timestamp is a Packer
 //!   `locals` expression (or the `build_timestamp` variable).
-//! - The builder has no SSH ingress: the SSH communicator runs through AWS
-//!   Session Manager with a temporary instance profile (Packer then skips the
-//!   port-22 rule of its temporary security group), and Packer's temporary
-//!   key pair is deleted at the end (`ssh_keypair_name` is never set).
-//! - The AMI is encrypted with the app's key (never the AWS default key,
-//!   which cannot be shared across accounts).
+//! - The builder has no SSH ingress and no public address: the SSH
+//!   communicator runs through AWS Session Manager with the platform's
+//!   builder instance profile (`paasc bootstrap` creates it; the runner may
+//!   pass it and create no role), Packer then skips the port-22 rule of its
+//!   temporary security group, and its temporary key pair is deleted at the
+//!   end (`ssh_keypair_name` is never set).
+//! - The AMI is encrypted with the app's key by full ARN, in the app's
+//!   account (never the AWS default key, which cannot be shared across
+//!   accounts; an alias would resolve in the pipeline account).
+//! - Offline and pinned: the plugin is an exact version; Cinc and the
+//!   CloudWatch agent come from the platform's tools (the bake copies them
+//!   beside the template), the cookbooks from the vendored `chef/`; the
+//!   builder checks both against their SHA256SUMS before using anything.
+//! - The image serves nothing on port 22: the last provisioner disables and
+//!   masks sshd (`ssh.service` and `ssh.socket` on Debian and Ubuntu), so it
+//!   does not start at boot (the build's own session stays up until Packer
+//!   stops the instance).
 
 use super::{header, Artifact, InternalError};
+use crate::model::names::builder_tools::{
+    deb_family, globs as builder_tool_globs, DIR as TOOLS_UPLOAD,
+};
 use crate::model::names::{packer_var, path};
-use crate::model::{App, Kms};
+use crate::model::App;
 use hcl::expr::{
     BinaryOp, BinaryOperator, Conditional, Expression, FuncCall, Object, ObjectKey, TemplateExpr,
     Traversal, Variable,
@@ -41,17 +55,14 @@ pub const MANIFEST_FILE: &str = "packer-manifest.json";
 const STAGING: &str = "/tmp/paasc";
 /// The uploaded `chef/` directory (node JSON, roles, vendored cookbooks).
 const CHEF_DIR: &str = "/tmp/paasc/chef";
+/// The uploaded builder tools (Cinc, the CloudWatch agent) and their sums.
+const TOOLS_DIR: &str = "/tmp/paasc/tools";
 /// CloudWatch agent configuration written by the bake.
 const CW_CONFIG: &str = "/opt/aws/amazon-cloudwatch-agent/etc/paasc.json";
-/// Amazon plugin release that knows every attribute the template uses
-/// (`metadata_options` needs a plugin-era Packer).
-const AMAZON_PLUGIN_VERSION: &str = ">= 1.2.0";
-const DEFAULT_CINC_VERSION: &str = "18";
-
 pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
     Ok(vec![
         Artifact::new(path::PACKER_TEMPLATE, render(app, &image_body(app))?),
-        Artifact::new(path::PACKER_PLUGINS, render(app, &plugins_body())?),
+        Artifact::new(path::PACKER_PLUGINS, render(app, &plugins_body(app))?),
     ])
 }
 
@@ -77,7 +88,7 @@ fn render(app: &App, body: &Body) -> Result<String, InternalError> {
     Ok(out)
 }
 
-fn plugins_body() -> Body {
+fn plugins_body(app: &App) -> Body {
     let mut amazon: Object<ObjectKey, Expression> = Object::new();
     amazon.insert(
         ObjectKey::Identifier(Identifier::unchecked("source")),
@@ -85,7 +96,7 @@ fn plugins_body() -> Body {
     );
     amazon.insert(
         ObjectKey::Identifier(Identifier::unchecked("version")),
-        s(AMAZON_PLUGIN_VERSION),
+        s(&format!("= {}", app.pipeline.packer_plugin)),
     );
     Body::builder()
         .add_block(
@@ -112,8 +123,8 @@ fn image_body(app: &App) -> Body {
 }
 
 fn variables(app: &App) -> Vec<Block> {
-    let subnet = app.network.subnets.first().cloned().unwrap_or_default();
-    let mut vars = vec![
+    let subnet = app.builder_subnet().unwrap_or_default();
+    vec![
         string_var(
             packer_var::VERSION,
             &app.version,
@@ -127,7 +138,7 @@ fn variables(app: &App) -> Vec<Block> {
         string_var(
             packer_var::SUBNET_ID,
             &subnet,
-            "Subnet of the temporary builder instance (empty: the default VPC)",
+            "Subnet of the temporary builder instance: private, with a route to the AWS APIs (the bake fills in the runner's own when empty)",
         ),
         string_var(
             packer_var::BUILD_TIMESTAMP,
@@ -140,15 +151,11 @@ fn variables(app: &App) -> Vec<Block> {
             "Root device of the base image",
         ),
         string_var(
-            packer_var::CINC_VERSION,
-            DEFAULT_CINC_VERSION,
-            "Cinc Client version to install",
+            packer_var::INSTANCE_PROFILE,
+            &app.builder_instance_profile(),
+            "Instance profile of the builder (Session Manager only; created by paasc bootstrap)",
         ),
-    ];
-    if matches!(app.kms, Kms::Managed) {
-        vars.push(kms_var());
-    }
-    vars
+    ]
 }
 
 fn string_var(name: &str, default: &str, description: &str) -> Block {
@@ -157,38 +164,6 @@ fn string_var(name: &str, default: &str, description: &str) -> Block {
         .add_attribute(("type", Variable::unchecked("string")))
         .add_attribute(("default", s(default)))
         .add_attribute(("description", s(description)))
-        .build()
-}
-
-/// The pipeline-supplied key for `Kms::Managed`: no default, and a
-/// validation that refuses anything but a customer-managed alias or ARN (the
-/// AWS default key `alias/aws/ebs` cannot be shared across accounts).
-/// `regex_replace` is used because Packer 1.6.6 has no `regex`.
-fn kms_var() -> Block {
-    let kms = var(packer_var::KMS_KEY_ID);
-    let not_empty = BinaryOp::new(kms.clone(), BinaryOperator::NotEq, s(""));
-    let not_default = BinaryOp::new(kms.clone(), BinaryOperator::NotEq, s("alias/aws/ebs"));
-    let shape = FuncCall::builder("regex_replace")
-        .arg(kms)
-        .arg(s("^(alias/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+)$"))
-        .arg(s(""))
-        .build();
-    let well_formed = BinaryOp::new(shape, BinaryOperator::Eq, s(""));
-    let condition = BinaryOp::new(
-        BinaryOp::new(not_empty, BinaryOperator::And, not_default),
-        BinaryOperator::And,
-        well_formed,
-    );
-    Block::builder("variable")
-        .add_label(packer_var::KMS_KEY_ID)
-        .add_attribute(("type", Variable::unchecked("string")))
-        .add_attribute(("description", s("Customer-managed KMS key (alias or ARN) that encrypts the AMI; supplied by the pipeline")))
-        .add_block(
-            Block::builder("validation")
-                .add_attribute(("condition", condition))
-                .add_attribute(("error_message", s("The kms_key_id must be a customer-managed KMS key alias or ARN, not the AWS default key.")))
-                .build(),
-        )
         .build()
 }
 
@@ -217,12 +192,10 @@ fn locals() -> Block {
         .build()
 }
 
+/// The app's key by full ARN: an alias alone would resolve in the
+/// pipeline's account when the bake runs there.
 fn kms_key(app: &App) -> Expression {
-    match &app.kms {
-        Kms::Alias(alias) => s(alias),
-        Kms::KeyArn(arn) => s(arn),
-        Kms::Managed => var(packer_var::KMS_KEY_ID),
-    }
+    s(&app.kms_key_arn())
 }
 
 fn tags(app: &App) -> Expression {
@@ -306,7 +279,8 @@ fn source(app: &App) -> Block {
         // than Packer's 5m default.
         .add_attribute(("ssh_timeout", s("10m")))
         .add_attribute(("ssh_clear_authorized_keys", true))
-        .add_block(instance_profile_policy())
+        .add_attribute(("iam_instance_profile", var(packer_var::INSTANCE_PROFILE)))
+        .add_attribute(("associate_public_ip_address", false))
         .add_block(
             Block::builder("metadata_options")
                 .add_attribute(("http_endpoint", s("enabled")))
@@ -329,119 +303,107 @@ fn source(app: &App) -> Block {
         .build()
 }
 
-/// What the SSM agent on the builder needs for Session Manager, nothing
-/// more (these actions take no resource-level permissions).
-fn instance_profile_policy() -> Block {
-    let actions = [
-        "ssm:UpdateInstanceInformation",
-        "ssmmessages:CreateControlChannel",
-        "ssmmessages:CreateDataChannel",
-        "ssmmessages:OpenControlChannel",
-        "ssmmessages:OpenDataChannel",
-    ];
-    Block::builder("temporary_iam_instance_profile_policy_document")
-        .add_attribute(("Version", s("2012-10-17")))
-        .add_block(
-            Block::builder("Statement")
-                .add_attribute(("Effect", s("Allow")))
-                .add_attribute((
-                    "Action",
-                    Expression::Array(actions.iter().map(|a| s(a)).collect()),
-                ))
-                .add_attribute(("Resource", Expression::Array(vec![s("*")])))
-                .build(),
-        )
-        .build()
-}
-
 fn build(app: &App) -> Block {
     let source_ref = format!("source.amazon-ebs.{}", source_name(app));
-    let upload = Block::builder("provisioner")
-        .add_label("file")
-        .add_attribute((
-            "source",
-            template(&[Part::Expr(path_root()), Part::Lit("/../chef")]),
-        ))
-        .add_attribute(("destination", s(STAGING)))
-        .build();
+    let upload = |dir: &str| {
+        Block::builder("provisioner")
+            .add_label("file")
+            .add_attribute((
+                "source",
+                template(&[Part::Expr(path_root()), Part::Lit(&format!("/../{dir}"))]),
+            ))
+            .add_attribute(("destination", s(STAGING)))
+            .build()
+    };
     let manifest = Block::builder("post-processor")
         .add_label("manifest")
         .add_attribute(("output", s(MANIFEST_FILE)))
         .add_attribute(("strip_path", true))
         .build();
+    let platform = app.image.base.platform.as_str();
     Block::builder("build")
         .add_attribute(("sources", Expression::Array(vec![s(&source_ref)])))
-        // As the login user, so the upload below can write into it.
+        // As the login user, so the uploads below can write into it.
         .add_block(
             Block::builder("provisioner")
                 .add_label("shell")
                 .add_attribute(("inline", lines(&[&format!("install -d -m 0700 {STAGING}")])))
                 .build(),
         )
-        .add_block(upload)
-        .add_block(root_shell(chef_commands(), true))
-        .add_block(root_shell(cloudwatch_commands(app), false))
-        .add_block(root_shell(cleanup_commands(), false))
+        .add_block(upload("chef"))
+        .add_block(upload(TOOLS_UPLOAD))
+        .add_block(root_shell(verify_commands()))
+        .add_block(root_shell(chef_commands(platform)))
+        .add_block(root_shell(cloudwatch_commands(app)))
+        .add_block(root_shell(audit_commands(platform)))
+        .add_block(root_shell(cleanup_commands(platform)))
         .add_block(manifest)
         .build()
 }
 
 /// A shell provisioner whose inline script runs as root with `-eux`.
-fn root_shell(commands: Vec<String>, with_cinc_version: bool) -> Block {
-    let mut block = Block::builder("provisioner")
+fn root_shell(commands: Vec<String>) -> Block {
+    let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
+    Block::builder("provisioner")
         .add_label("shell")
         .add_attribute(("inline_shebang", s("/bin/sh -eux")))
         .add_attribute((
             "execute_command",
             s("chmod +x {{ .Path }}; sudo env {{ .Vars }} {{ .Path }}"),
-        ));
-    if with_cinc_version {
-        let env = template(&[
-            Part::Lit("CINC_VERSION="),
-            Part::Expr(var(packer_var::CINC_VERSION)),
-        ]);
-        block = block.add_attribute(("environment_vars", Expression::Array(vec![env])));
-    }
-    let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
-    block.add_attribute(("inline", lines(&refs))).build()
+        ))
+        .add_attribute(("inline", lines(&refs)))
+        .build()
 }
 
-/// Install Cinc Client (the free Chef Infra build: no licence to accept,
-/// nothing interactive) and converge the run list in local mode.
-fn chef_commands() -> Vec<String> {
+/// Before anything is used: every uploaded file is the one the pipeline
+/// checked (the runner verified them against the release's manifest).
+fn verify_commands() -> Vec<String> {
     vec![
-        format!("curl -fsSL https://omnitruck.cinc.sh/install.sh -o {STAGING}/install-cinc.sh"),
-        format!("sh {STAGING}/install-cinc.sh -v \"$CINC_VERSION\""),
+        format!("cd {CHEF_DIR} && sha256sum --check --strict --quiet SHA256SUMS"),
+        format!("cd {TOOLS_DIR} && sha256sum --check --strict --quiet SHA256SUMS"),
+    ]
+}
+
+/// The one file of the tools directory matching `glob` (the bake copied
+/// exactly the platform's pinned ones), in `$F`.
+fn one_tool(glob: &str) -> String {
+    format!(
+        "set -- {TOOLS_DIR}/{glob}; [ \"$#\" -eq 1 ] && [ -f \"$1\" ] || {{ echo \"paasc: expected one {glob} in the builder tools, found: $*\" >&2; exit 1; }}; F=\"$1\""
+    )
+}
+
+/// Install Cinc Client (the free Chef Infra build: no licence to accept)
+/// from the platform's pinned package and converge the run list in local
+/// mode against the vendored cookbooks and roles.
+fn chef_commands(platform: &str) -> Vec<String> {
+    let [cinc, _] = builder_tool_globs(platform);
+    let install = if deb_family(platform) {
+        "dpkg -i \"$F\""
+    } else {
+        "rpm -U --replacepkgs \"$F\""
+    };
+    vec![
+        one_tool(cinc),
+        install.to_string(),
         format!(
             "cinc-client --local-mode --no-color --log_level info --config-option chef_repo_path={CHEF_DIR} --config-option file_cache_path={STAGING}/cache --json-attributes {CHEF_DIR}/node.json"
         ),
     ]
 }
 
-/// Install the CloudWatch agent, configure it to ship the OS logs to the
-/// app's log group, and enable it for boot. It is not started here: the
-/// builder's own logs do not belong in the app's log group.
+/// Install the CloudWatch agent (the platform's pinned package), configure
+/// it to ship the OS logs to the app's log group, and enable it for boot. It
+/// is not started here: the builder's own logs do not belong in the app's
+/// log group.
 fn cloudwatch_commands(app: &App) -> Vec<String> {
     let platform = app.image.base.platform.as_str();
-    let region = &app.region;
-    let bucket = format!("https://amazoncloudwatch-agent-{region}.s3.{region}.amazonaws.com");
-    let mut cmds = match platform {
-        "amazon" => vec!["yum install -y amazon-cloudwatch-agent".to_string()],
-        "ubuntu" | "debian" => vec![
-            format!(
-                "curl -fsSL -o {STAGING}/amazon-cloudwatch-agent.deb {bucket}/{platform}/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"
-            ),
-            format!("dpkg -i -E {STAGING}/amazon-cloudwatch-agent.deb"),
-        ],
-        _ => {
-            let dir = if platform == "suse" { "suse" } else { "redhat" };
-            vec![
-                "case \"$(uname -m)\" in aarch64) CW_ARCH=arm64 ;; *) CW_ARCH=amd64 ;; esac".to_string(),
-                format!("curl -fsSL -o {STAGING}/amazon-cloudwatch-agent.rpm {bucket}/{dir}/$CW_ARCH/latest/amazon-cloudwatch-agent.rpm"),
-                format!("rpm -U --replacepkgs {STAGING}/amazon-cloudwatch-agent.rpm"),
-            ]
-        }
+    let [_, agent] = builder_tool_globs(platform);
+    let install = if deb_family(platform) {
+        "dpkg -i -E \"$F\""
+    } else {
+        "rpm -U --replacepkgs \"$F\""
     };
+    let mut cmds = vec![one_tool(agent), install.to_string()];
     // A quoted heredoc: the shell expands nothing inside the JSON.
     cmds.push(format!(
         "cat > {CW_CONFIG} <<'PAASC_CWAGENT_CONFIG'\n{}\nPAASC_CWAGENT_CONFIG",
@@ -452,6 +414,22 @@ fn cloudwatch_commands(app: &App) -> Vec<String> {
     ));
     cmds.push("systemctl enable amazon-cloudwatch-agent".to_string());
     cmds
+}
+
+/// auditd (the `baseline` pack requires it running): an OS package, from
+/// the image's own package repositories (your mirror), enabled for boot.
+fn audit_commands(platform: &str) -> Vec<String> {
+    if deb_family(platform) {
+        vec![
+            "dpkg -s auditd >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q auditd; }".to_string(),
+            "systemctl enable auditd".to_string(),
+        ]
+    } else {
+        vec![
+            "rpm -q audit >/dev/null 2>&1 || yum install -y audit".to_string(),
+            "systemctl enable auditd".to_string(),
+        ]
+    }
 }
 
 /// The agent's configuration (compact JSON): OS logs to `app.log_group()`,
@@ -485,14 +463,22 @@ pub fn cloudwatch_config(app: &App) -> String {
 }
 
 /// Remove what must not be baked into the image: staging files, the Chef
-/// client's caches and state, SSH host keys (regenerated per instance on
-/// first boot) and every authorized key.
-fn cleanup_commands() -> Vec<String> {
+/// client's caches and state, SSH host keys and every authorized key; and
+/// make sure nothing serves SSH at boot (disabled and masked: the build's
+/// own session runs on until Packer stops the instance).
+fn cleanup_commands(platform: &str) -> Vec<String> {
+    let ssh_units = if deb_family(platform) {
+        "ssh.service ssh.socket"
+    } else {
+        "sshd.service"
+    };
     vec![
         format!("rm -rf {STAGING} /var/chef /var/cinc /etc/chef /etc/cinc /root/.chef /root/.cinc"),
         "rm -f /etc/ssh/ssh_host_*".to_string(),
         "rm -f /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys".to_string(),
         "rm -f /root/.bash_history /home/*/.bash_history".to_string(),
+        format!("systemctl disable {ssh_units} 2>/dev/null || true"),
+        format!("systemctl mask {ssh_units}"),
     ]
 }
 
@@ -664,13 +650,18 @@ mod tests {
     }
 
     #[test]
-    fn managed_kms_is_a_required_variable() {
+    fn the_key_is_the_apps_by_full_arn() {
         let text = image(&sample::minimal());
-        assert!(text.contains("variable \"kms_key_id\""));
-        assert!(text.contains("kms_key_id            = var.kms_key_id"));
+        assert!(
+            text.contains("\"arn:aws:kms:eu-west-1:111122223333:alias/paas-minimal-default\""),
+            "{text}"
+        );
         let text = image(&sample::shop_prod());
-        assert!(!text.contains("variable \"kms_key_id\""));
-        assert!(text.contains("\"alias/shop\""));
+        assert!(
+            text.contains("\"arn:aws:kms:eu-west-1:222233334444:alias/shop\""),
+            "{text}"
+        );
+        assert!(!text.contains("\"alias/shop\""));
     }
 
     #[test]

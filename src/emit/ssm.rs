@@ -21,8 +21,8 @@
 //!   (`scripts/validate/ssm.sh` checks it).
 
 use super::{header, pretty_json, Artifact, InternalError};
-use crate::model::names::{doc_param, packer_var, platform, tf_var, ToolStage};
-use crate::model::{App, Kms, Strategy};
+use crate::model::names::{builder_tools, doc_param, packer_var, platform, tf_var, ToolStage};
+use crate::model::{App, Strategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -247,6 +247,82 @@ fn document(
     ))
 }
 
+/// Every fetched file is the one deploy uploaded: manifest.json's sha256 is
+/// the release's content hash (the prefix's last part) and each file's is
+/// the manifest's; a file missing or changed stops the stage.
+fn verify_against_manifest(s: &mut Script, dirs: &[&str]) {
+    s.extend(&[
+        "CONTENT_HASH=\"$(basename \"$ARTIFACT_PREFIX\")\"",
+        "aws s3 cp --only-show-errors \"s3://${ARTIFACT_BUCKET}/${ARTIFACT_PREFIX}manifest.json\" \"$WORK/manifest.json\"",
+        "if ! echo \"${CONTENT_HASH}  $WORK/manifest.json\" | sha256sum --check --strict --quiet; then",
+        "  echo \"paasc: manifest.json is not the release ${CONTENT_HASH}\" >&2",
+        "  exit 1",
+        "fi",
+    ]);
+    s.push(&format!(
+        "python3 - \"$WORK\" {} <<'PAASC_VERIFY'",
+        dirs.join(" ")
+    ));
+    s.extend(&[
+        "import hashlib, json, os, sys",
+        "work, dirs = sys.argv[1], sys.argv[2:]",
+        "with open(os.path.join(work, 'manifest.json')) as f:",
+        "    listed = dict((a['path'], a['sha256']) for a in json.load(f)['artifacts'])",
+        "bad = []",
+        "for d in dirs:",
+        "    for root, _, files in os.walk(os.path.join(work, d)):",
+        "        for name in files:",
+        "            path = os.path.join(root, name)",
+        "            rel = os.path.relpath(path, work)",
+        "            with open(path, 'rb') as f:",
+        "                got = hashlib.sha256(f.read()).hexdigest()",
+        "            if listed.get(rel) != got:",
+        "                bad.append(rel)",
+        "    bad += [p + ' (missing)' for p in listed if p.startswith(d + '/') and not os.path.isfile(os.path.join(work, p))]",
+        "if bad:",
+        "    sys.stderr.write('paasc: not what deploy uploaded: ' + ', '.join(sorted(bad)) + '\\n')",
+        "    sys.exit(1)",
+        "PAASC_VERIFY",
+    ]);
+}
+
+/// Copies the platform's pinned builder tools (checked again against the
+/// runner's SHA256SUMS) beside the template, with their own SHA256SUMS for
+/// the builder to check.
+fn builder_tools(s: &mut Script, app: &App) {
+    let globs = builder_tools::globs(&app.image.base.platform);
+    s.extend(&[
+        "TOOLS_SRC=\"${PAASC_BUILDER_TOOLS:-/opt/paasc/tools}\"",
+        "(cd \"$TOOLS_SRC\" && sha256sum --check --strict --quiet SHA256SUMS)",
+    ]);
+    s.push(&format!("mkdir -p \"$WORK/{}\"", builder_tools::DIR));
+    s.push(&format!(
+        "for GLOB in {}; do",
+        globs
+            .iter()
+            .map(|g| sh_quote(g))
+            .collect::<Vec<_>>()
+            .join(" ")
+    ));
+    s.extend(&[
+        "  # shellcheck disable=SC2206",
+        "  FOUND=( \"$TOOLS_SRC\"/$GLOB )",
+        "  if [[ ${#FOUND[@]} -ne 1 || ! -f \"${FOUND[0]}\" ]]; then",
+        "    echo \"paasc: the platform's tools hold no single ${GLOB}: add it to the tools directory and re-run paasc bootstrap\" >&2",
+        "    exit 1",
+        "  fi",
+    ]);
+    s.push(&format!(
+        "  cp \"${{FOUND[0]}}\" \"$WORK/{}/\"",
+        builder_tools::DIR
+    ));
+    s.push(&format!(
+        "  grep -F \"  $(basename \"${{FOUND[0]}}\")\" \"$TOOLS_SRC/SHA256SUMS\" >> \"$WORK/{}/SHA256SUMS\"",
+        builder_tools::DIR
+    ));
+    s.push("done");
+}
+
 fn bake(app: &App) -> Result<Artifact, InternalError> {
     let mut params = BTreeMap::new();
     common_params(&mut params);
@@ -274,14 +350,6 @@ fn bake(app: &App) -> Result<Artifact, InternalError> {
             P_TIMESTAMP,
         ),
     );
-    let managed = matches!(app.kms, Kms::Managed);
-    if managed {
-        params.insert(
-            doc_param::KMS_KEY_ID,
-            param("KMS key (alias or ARN) that encrypts the AMI: the key the Terraform module created", Some(app.kms_key_arn()), P_KMS),
-        );
-    }
-
     let mut s = Script::new(app, ToolStage::Bake, "the AMI id");
     common_start(&mut s);
     s.bind("VERSION", doc_param::VERSION);
@@ -295,20 +363,28 @@ fn bake(app: &App) -> Result<Artifact, InternalError> {
             packer_var::BUILD_TIMESTAMP
         ),
     ];
-    if managed {
-        s.bind("KMS_KEY_ID", doc_param::KMS_KEY_ID);
-        vars.push(format!(
-            "-var \"{}=${{KMS_KEY_ID}}\"",
-            packer_var::KMS_KEY_ID
-        ));
-    }
     s.extend(&[
-        "# The template reads the Chef files from ../chef (path.root).",
+        "# The template reads the Chef files from ../chef and the builder tools from ../tools (path.root).",
         "fetch packer",
         "fetch chef",
-        "cd \"$WORK/packer\"",
-        "packer init .",
     ]);
+    verify_against_manifest(&mut s, &["packer", "chef"]);
+    builder_tools(&mut s, app);
+    if app.builder_subnet().is_none() {
+        s.extend(&[
+            "# No subnet in the spec: the builder runs in the runner's own (private) subnet.",
+            "BUILDER_SUBNET=\"${PAASC_BUILDER_SUBNET:-}\"",
+            "if [[ ! \"$BUILDER_SUBNET\" =~ ^subnet-[0-9a-f]+$ ]]; then",
+            "  echo \"paasc: no builder subnet: the spec names none and the runner's environment has no PAASC_BUILDER_SUBNET\" >&2",
+            "  exit 1",
+            "fi",
+        ]);
+        vars.push(format!(
+            "-var \"{}=${{BUILDER_SUBNET}}\"",
+            packer_var::SUBNET_ID
+        ));
+    }
+    s.extend(&["cd \"$WORK/packer\"", "packer init ."]);
     s.push(&format!(
         "packer build -color=false -machine-readable {} . | tee \"$WORK/packer.log\"",
         vars.join(" ")
@@ -437,13 +513,24 @@ fn validate(app: &App) -> Result<Artifact, InternalError> {
         "REPORT_KEY=\"{}${{EXECUTION_ID}}.json\"",
         app.report_key_prefix()
     ));
+    s.extend(&["fetch inspec"]);
+    verify_against_manifest(&mut s, &["inspec"]);
     s.extend(&[
-        "fetch inspec",
-        "# InSpec reaches the hosts through SSM (no SSH anywhere): the train-awsssm transport.",
-        "if ! inspec plugin list 2>/dev/null | grep -q train-awsssm; then",
-        "  inspec plugin install train-awsssm",
+        "# cinc-auditor (InSpec without a licence) reaches the hosts through SSM, no SSH",
+        "# anywhere: the train-awsssm transport, installed on the runner at boot.",
+        "if ! cinc-auditor plugin list 2>/dev/null | grep -q train-awsssm; then",
+        "  echo \"paasc: cinc-auditor has no train-awsssm plugin on this runner\" >&2",
+        "  exit 1",
         "fi",
     ]);
+    s.push(&format!(
+        "ALLOW_SKIPPED={}",
+        if app.release.allow_skipped_controls {
+            "yes"
+        } else {
+            "no"
+        }
+    ));
     assume_app_role(&mut s, app);
     s.extend(&[
         "INSTANCES=\"$(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names \"$ASG_NAME\" --query 'AutoScalingGroups[0].Instances[?LifecycleState==`InService`].InstanceId' --output text)\"",
@@ -454,10 +541,11 @@ fn validate(app: &App) -> Result<Artifact, InternalError> {
         "  if [[ ! \"$ID\" =~ ^i-[0-9a-f]+$ ]]; then continue; fi",
         "  IDS+=(\"$ID\")",
         "  RC=0",
-        "  inspec exec \"$WORK/inspec\" -t \"awsssm://${ID}\" --chef-license=accept-silent --no-color --reporter cli \"json:${WORK}/reports/${ID}.json\" || RC=$?",
+        "  cinc-auditor exec \"$WORK/inspec\" -t \"awsssm://${ID}\" --no-color --reporter cli \"json:${WORK}/reports/${ID}.json\" || RC=$?",
         "  case \"$RC\" in",
         "    0) ;;",
-        "    101) echo \"paasc: ${ID}: some controls were skipped, none failed\" ;;",
+        "    # Only skipped controls (a wrong platform skips a profile whole): a pass only when the spec allows it.",
+        "    101) if [[ \"$ALLOW_SKIPPED\" == yes ]]; then echo \"paasc: ${ID}: some controls were skipped, none failed\"; else echo \"paasc: ${ID}: controls were skipped (release.skipped_controls = fail)\"; if [[ \"$STATUS\" == passed ]]; then STATUS=failed; fi; fi ;;",
         "    100) echo \"paasc: ${ID}: controls failed\"; if [[ \"$STATUS\" == passed ]]; then STATUS=failed; fi ;;",
         "    *) echo \"paasc: ${ID}: inspec exited with ${RC}\"; STATUS=error ;;",
         "  esac",
@@ -487,7 +575,7 @@ fn validate(app: &App) -> Result<Artifact, InternalError> {
         "esac",
     ]);
     let description = format!(
-        "paasc validate for {}: inspec exec of the profile on every InService host through SSM; report to s3://{}/inspec/<ExecutionId>.json (SSE-KMS)",
+        "paasc validate for {}: cinc-auditor exec of the profile on every InService host through SSM; report to s3://{}/inspec/<ExecutionId>.json (SSE-KMS)",
         app.prefix(),
         app.logs.bucket
     );
@@ -506,9 +594,19 @@ fn post(app: &App) -> Result<Artifact, InternalError> {
         ),
     );
 
+    params.insert(
+        doc_param::AMI_ID,
+        param(
+            "The AMI this release runs (kept, with the previous release's)",
+            None,
+            P_AMI,
+        ),
+    );
+
     let mut s = Script::new(app, ToolStage::Post, "a one-line JSON summary");
     common_start(&mut s);
     s.bind("ALB_DNS_NAME", doc_param::ALB_DNS_NAME);
+    s.bind("AMI_ID", doc_param::AMI_ID);
     let (scheme, insecure) = match app.service.https {
         // The certificate names the app's domain, not the ALB's DNS name, so
         // the host name cannot verify; the smoke test proves the listener and
@@ -534,6 +632,26 @@ fn post(app: &App) -> Result<Artifact, InternalError> {
         "  exit 1",
         "fi",
     ]);
+    // The AMI lifecycle, in the pipeline account where the bake made them
+    // (the runner's own credentials, before acting in the app account).
+    s.push(&format!("APP_NAME={}", sh_quote(&app.name)));
+    s.push(&format!("ENV_NAME={}", sh_quote(&app.env)));
+    s.extend(&[
+        "# This release's AMI is marked released; the newest other released one stays",
+        "# for rollback; older AMIs of this app and env are deregistered and their",
+        "# snapshots deleted. Newer ones (a bake still running) are left alone.",
+        "aws ec2 create-tags --resources \"$AMI_ID\" --tags \"Key=paasc:released,Value=$(date -u +%Y%m%dT%H%M%SZ)\"",
+        "CURRENT_DATE=\"$(aws ec2 describe-images --image-ids \"$AMI_ID\" --query 'Images[0].CreationDate' --output text)\"",
+        "PREVIOUS=\"$(aws ec2 describe-images --owners self --filters \"Name=tag:app,Values=${APP_NAME}\" \"Name=tag:env,Values=${ENV_NAME}\" \"Name=tag-key,Values=paasc:released\" --query \"reverse(sort_by(Images[?ImageId!='${AMI_ID}'], &CreationDate))[0].ImageId\" --output text)\"",
+        "DEREGISTERED=0",
+        "while read -r ID CREATED SNAPSHOTS; do",
+        "  if [[ -z \"$ID\" || \"$ID\" == \"$AMI_ID\" || \"$ID\" == \"$PREVIOUS\" || ! \"$CREATED\" < \"$CURRENT_DATE\" ]]; then continue; fi",
+        "  echo \"paasc: deregistering ${ID} (created ${CREATED}) and its snapshots\"",
+        "  aws ec2 deregister-image --image-id \"$ID\"",
+        "  for SNAPSHOT in ${SNAPSHOTS//,/ }; do aws ec2 delete-snapshot --snapshot-id \"$SNAPSHOT\"; done",
+        "  DEREGISTERED=$((DEREGISTERED + 1))",
+        "done < <(aws ec2 describe-images --owners self --filters \"Name=tag:app,Values=${APP_NAME}\" \"Name=tag:env,Values=${ENV_NAME}\" --query \"Images[].[ImageId,CreationDate,join(',',BlockDeviceMappings[].Ebs.SnapshotId)]\" --output text)",
+    ]);
     // Log shipping: the CloudWatch agent configuration is baked into the
     // AMI (see `packer::cloudwatch_config`); here the pipeline checks that
     // the hosts ship and copies the group to the encrypted logs bucket.
@@ -545,16 +663,31 @@ fn post(app: &App) -> Result<Artifact, InternalError> {
         "LAST_EVENT=\"$(aws logs describe-log-streams --log-group-name \"$LOG_GROUP\" --order-by LastEventTime --descending --max-items 1 --query 'logStreams[0].lastEventTimestamp' --output text 2>/dev/null || true)\"",
         "if [[ \"$LAST_EVENT\" =~ ^[0-9]+$ ]]; then SHIPPING=yes; else echo \"paasc: warning: no log events in ${LOG_GROUP} yet\"; fi",
         "NOW_MS=$(( $(date +%s) * 1000 ))",
-        "EXPORT=started",
-        "if ! aws logs create-export-task --task-name \"paasc-${EXECUTION_ID}\" --log-group-name \"$LOG_GROUP\" --from $(( NOW_MS - 86400000 )) --to \"$NOW_MS\" --destination \"$LOGS_BUCKET\" --destination-prefix \"cloudwatch/${EXECUTION_ID}\"; then",
-        "  # One export task per account at a time: a busy account must not fail the deploy.",
-        "  echo \"paasc: warning: could not start the export of ${LOG_GROUP} to s3://${LOGS_BUCKET}/cloudwatch/\"",
-        "  EXPORT=skipped",
-        "fi",
-        "printf '{\"smoke\":\"%s\",\"log_shipping\":\"%s\",\"log_export\":\"%s\"}' \"$CODE\" \"$SHIPPING\" \"$EXPORT\" >&3",
+        "# One export task per account runs at a time: wait for a busy account (up",
+        "# to 10 minutes), then for this export to complete; anything else fails.",
+        "TASK_ID=''",
+        "for ATTEMPT in $(seq 1 30); do",
+        "  if TASK_ID=\"$(aws logs create-export-task --task-name \"paasc-${EXECUTION_ID}\" --log-group-name \"$LOG_GROUP\" --from $(( NOW_MS - 86400000 )) --to \"$NOW_MS\" --destination \"$LOGS_BUCKET\" --destination-prefix \"cloudwatch/${EXECUTION_ID}\" --query taskId --output text 2>\"$WORK/export.err\")\"; then break; fi",
+        "  TASK_ID=''",
+        "  if ! grep -q LimitExceededException \"$WORK/export.err\"; then cat \"$WORK/export.err\"; echo \"paasc: the export of ${LOG_GROUP} to s3://${LOGS_BUCKET}/cloudwatch/ could not start\"; exit 1; fi",
+        "  echo \"paasc: another export task runs in this account (attempt ${ATTEMPT}); waiting\"",
+        "  sleep 20",
+        "done",
+        "if [[ -z \"$TASK_ID\" ]]; then echo \"paasc: the account's export slot stayed busy for 10 minutes\"; exit 1; fi",
+        "EXPORT=''",
+        "for ATTEMPT in $(seq 1 90); do",
+        "  EXPORT=\"$(aws logs describe-export-tasks --task-id \"$TASK_ID\" --query 'exportTasks[0].status.code' --output text)\"",
+        "  case \"$EXPORT\" in",
+        "    COMPLETED) break ;;",
+        "    FAILED|CANCELLED) echo \"paasc: the export of ${LOG_GROUP} ended ${EXPORT}\"; exit 1 ;;",
+        "    *) sleep 10 ;;",
+        "  esac",
+        "done",
+        "if [[ \"$EXPORT\" != COMPLETED ]]; then echo \"paasc: the export of ${LOG_GROUP} did not complete in 15 minutes (${EXPORT})\"; exit 1; fi",
+        "printf '{\"smoke\":\"%s\",\"log_shipping\":\"%s\",\"log_export\":\"%s\",\"amis_deregistered\":%s}' \"$CODE\" \"$SHIPPING\" \"$EXPORT\" \"$DEREGISTERED\" >&3",
     ]);
     let description = format!(
-        "paasc post for {}: smoke test of the load balancer's health path, log shipping check and export of {} to s3://{}/cloudwatch/",
+        "paasc post for {}: smoke test of the load balancer's health path, the AMI lifecycle (keeps this release's and the previous), log shipping check and export of {} to s3://{}/cloudwatch/",
         app.prefix(),
         app.log_group(),
         app.logs.bucket

@@ -75,6 +75,34 @@ pub struct Image {
     pub chef: Vec<RunListItem>,
     /// Chef node attributes as a nested JSON object (dotted keys expanded).
     pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// What the run list needs from the chef repo beside the spec (or
+    /// `--chef-repo`), resolved and checked; None when there is no repo
+    /// (check and build still work; deploy refuses a non-empty run list).
+    pub vendor: Option<ChefVendor>,
+}
+
+/// The cookbooks and roles a run list needs, every version checked, with
+/// their files (text), to be written under `chef/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChefVendor {
+    /// The repo's directory as given (for messages; never in artifacts).
+    #[serde(skip)]
+    pub repo: String,
+    /// Sorted by name: the run list's cookbooks and every dependency.
+    pub cookbooks: Vec<VendoredCookbook>,
+    /// Sorted: the roles the run list reaches.
+    pub roles: Vec<String>,
+    /// (path under `chef/`, text), sorted by path: `cookbooks/<name>/...`
+    /// and `roles/<name>.json`. Not in the model's JSON (the deploy's
+    /// `config` parameter): the artifacts carry them.
+    #[serde(skip)]
+    pub files: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VendoredCookbook {
+    pub name: String,
+    pub version: String,
 }
 
 /// A `base` definition (stdlib or user): where the source AMI comes from.
@@ -243,6 +271,9 @@ pub struct Release {
     pub shift: Vec<u8>,
     /// Seconds to wait between shifts. Default 300.
     pub bake_seconds: u64,
+    /// Validation passes with skipped controls (InSpec exit 101) only when
+    /// allowed; default false: a profile skipped whole must not pass.
+    pub allow_skipped_controls: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -267,6 +298,10 @@ pub struct Pipeline {
     /// (and the runner); None = the app's first subnet, or the default VPC's
     /// (single-account only: a two-account spec must name one).
     pub subnet: Option<String>,
+    /// Exact packer-plugin-amazon version (`x.y.z`) the template requires.
+    pub packer_plugin: String,
+    /// Exact hashicorp/aws provider version (`x.y.z`) the app module requires.
+    pub aws_provider: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

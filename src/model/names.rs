@@ -42,12 +42,41 @@ pub fn arn(partition: &str, service: &str, region: &str, account: &str, resource
 
 /// Paths of artifacts inside `DIR/<app>/<env>/` that other artifacts or
 /// deploy look up.
+/// The packer-plugin-amazon release paasc's templates are validated with
+/// (`pipeline.packer_plugin` overrides it).
+pub const DEFAULT_PACKER_PLUGIN: &str = "1.3.9";
+/// The hashicorp/aws provider release paasc's modules are validated with
+/// (`pipeline.aws_provider` overrides it for app modules).
+pub const DEFAULT_AWS_PROVIDER: &str = "5.100.0";
+
+/// The builder's tools (Cinc, the CloudWatch agent): the bake copies the
+/// platform's pinned files beside the template, the template installs them.
+pub mod builder_tools {
+    /// Beside `packer/` in the bake's working directory, with `SHA256SUMS`.
+    pub const DIR: &str = "tools";
+    /// Whether the base installs `.deb` packages (else `.rpm`).
+    pub fn deb_family(platform: &str) -> bool {
+        matches!(platform, "ubuntu" | "debian")
+    }
+    /// (Cinc client, CloudWatch agent) as globs over the tools' file names
+    /// (the tool catalogue's names, `bootstrap::tools`).
+    pub fn globs(platform: &str) -> [&'static str; 2] {
+        if deb_family(platform) {
+            ["cinc_*_amd64.deb", "amazon-cloudwatch-agent-*_amd64.deb"]
+        } else {
+            ["cinc-[0-9]*.rpm", "amazon-cloudwatch-agent-*.x86_64.rpm"]
+        }
+    }
+}
+
 pub mod path {
     pub const MANIFEST: &str = "manifest.json";
     pub const STATE_MACHINE: &str = "stepfunctions/pipeline.asl.json";
     pub const PACKER_TEMPLATE: &str = "packer/image.pkr.hcl";
     pub const PACKER_PLUGINS: &str = "packer/plugins.pkr.hcl";
     pub const CHEF_NODE: &str = "chef/node.json";
+    /// sha256 of every other file under `chef/` (`sha256sum --check` format).
+    pub const CHEF_SUMS: &str = "chef/SHA256SUMS";
 }
 
 /// The state machine's state names that `deploy --wait`, tests and the
@@ -164,16 +193,16 @@ pub mod packer_var {
     pub const VERSION: &str = "version";
     /// AMI id that replaces the `source_ami_filter` lookup when not empty.
     pub const SOURCE_AMI: &str = "source_ami";
-    /// Subnet of the temporary builder instance (`""`: the default VPC's).
+    /// Subnet of the temporary builder instance (`""`: the bake fills in the
+    /// runner's own subnet).
     pub const SUBNET_ID: &str = "subnet_id";
     /// Overrides the AMI name's timestamp (`""`: the time of the build).
     pub const BUILD_TIMESTAMP: &str = "build_timestamp";
     /// The root device of the base image (the launch mapping resizes it).
     pub const ROOT_DEVICE_NAME: &str = "root_device_name";
-    /// Cinc Client version given to the installer.
-    pub const CINC_VERSION: &str = "cinc_version";
-    /// Only for `Kms::Managed`: the key the pipeline supplies.
-    pub const KMS_KEY_ID: &str = "kms_key_id";
+    /// The instance profile of the builder (`paasc bootstrap` creates it,
+    /// so the runner needs no IAM write permission).
+    pub const INSTANCE_PROFILE: &str = "builder_instance_profile";
 }
 
 /// Parameters of the SSM command documents, which the state machine's
@@ -185,7 +214,6 @@ pub mod doc_param {
     pub const VERSION: &str = "Version";
     pub const SOURCE_AMI: &str = "SourceAmi";
     pub const BUILD_TIMESTAMP: &str = "BuildTimestamp";
-    pub const KMS_KEY_ID: &str = "KmsKeyId";
     pub const AMI_ID: &str = "AmiId";
     pub const BLUE_WEIGHT: &str = "BlueWeight";
     pub const GREEN_WEIGHT: &str = "GreenWeight";
@@ -384,6 +412,15 @@ impl App {
     /// Whether the AMI is baked in another account than the app's.
     pub fn bakes_elsewhere(&self) -> bool {
         self.pipeline.account != self.account
+    }
+    /// The builder's subnet as the spec gives it: the pipeline's, else (one
+    /// account) the app's first; None: the runner's own (the bake asks).
+    pub fn builder_subnet(&self) -> Option<String> {
+        self.pipeline.subnet.clone().or_else(|| {
+            (!self.bakes_elsewhere())
+                .then(|| self.network.subnets.first().cloned())
+                .flatten()
+        })
     }
     /// Name of the SSM command document of a tool stage: `paas-<app>-<env>-<stage>`.
     pub fn ssm_document_name(&self, stage: ToolStage) -> String {

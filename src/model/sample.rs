@@ -71,6 +71,7 @@ pub fn shop_prod() -> App {
                 RunListItem { kind: RunListKind::Role, name: "shop-web".into(), version: None },
             ],
             attributes,
+            vendor: Some(shop_vendor()),
         },
         service: Service {
             port: 8443,
@@ -103,7 +104,7 @@ pub fn shop_prod() -> App {
             Verify::Pack { name: "baseline".into(), checks: baseline },
         ],
         logs: Logs { bucket: "shop-logs-prod-222233334444".into(), retain_days: 180 },
-        release: Release { strategy: Strategy::BlueGreen, shift: vec![25, 50, 100], bake_seconds: 120 },
+        release: Release { strategy: Strategy::BlueGreen, shift: vec![25, 50, 100], bake_seconds: 120, allow_skipped_controls: false },
         pipeline: Pipeline {
             workers: Workers::Ssm,
             timeout_seconds: 5400,
@@ -111,6 +112,8 @@ pub fn shop_prod() -> App {
             notify: Some("arn:aws:sns:eu-west-1:222233334444:shop-deploys".into()),
             account: "777788889999".into(),
             subnet: Some("subnet-0bb11cc22dd33ee44".into()),
+            packer_plugin: names::DEFAULT_PACKER_PLUGIN.into(),
+            aws_provider: names::DEFAULT_AWS_PROVIDER.into(),
         },
         source: SourceInfo { file_name: "shop.paas".into(), sha256: "0".repeat(64) },
     }
@@ -141,6 +144,7 @@ pub fn minimal() -> App {
             share: vec![],
             chef: vec![],
             attributes: serde_json::Map::new(),
+            vendor: None,
         },
         service: Service {
             port: 8080,
@@ -174,6 +178,7 @@ pub fn minimal() -> App {
             strategy: Strategy::BlueGreen,
             shift: vec![100],
             bake_seconds: 300,
+            allow_skipped_controls: false,
         },
         pipeline: Pipeline {
             workers: Workers::Ssm,
@@ -182,10 +187,50 @@ pub fn minimal() -> App {
             notify: None,
             account: "111122223333".into(),
             subnet: None,
+            packer_plugin: names::DEFAULT_PACKER_PLUGIN.into(),
+            aws_provider: names::DEFAULT_AWS_PROVIDER.into(),
         },
         source: SourceInfo {
             file_name: "minimal.paas".into(),
             sha256: "0".repeat(64),
         },
+    }
+}
+
+/// What `chef_repo::resolve` makes of the shop run list against a small
+/// repo (one recipe per cookbook, the role naming them).
+fn shop_vendor() -> ChefVendor {
+    let cookbook = |name: &str, version: &str, recipe: &str| {
+        vec![
+            (
+                format!("cookbooks/{name}/metadata.rb"),
+                format!("name '{name}'\nversion '{version}'\n"),
+            ),
+            (
+                format!("cookbooks/{name}/recipes/{recipe}.rb"),
+                format!("log '{name}::{recipe}'\n"),
+            ),
+        ]
+    };
+    let mut files = Vec::new();
+    files.extend(cookbook("base", "1.0.0", "hardening"));
+    files.extend(cookbook("nginx", "12.2.0", "default"));
+    files.extend(cookbook("shop", "1.4.0", "web"));
+    files.push((
+        "roles/shop-web.json".into(),
+        "{\"name\": \"shop-web\", \"run_list\": [\"recipe[shop::web]\"]}\n".into(),
+    ));
+    files.sort();
+    ChefVendor {
+        repo: "examples".into(),
+        cookbooks: [("base", "1.0.0"), ("nginx", "12.2.0"), ("shop", "1.4.0")]
+            .iter()
+            .map(|(n, v)| VendoredCookbook {
+                name: n.to_string(),
+                version: v.to_string(),
+            })
+            .collect(),
+        roles: vec!["shop-web".into()],
+        files,
     }
 }

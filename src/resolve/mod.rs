@@ -58,6 +58,8 @@ pub struct Program {
     pub app: Option<Block>,
     /// Every `${name}` used anywhere in user files (for unused-param warnings).
     pub interpolated: std::collections::BTreeSet<String>,
+    /// The chef repo the run list is checked against (`compile` loads it).
+    pub chef_repo: Option<crate::chef_repo::Repo>,
 }
 
 impl Program {
@@ -109,6 +111,7 @@ pub fn load(
         params: BTreeMap::new(),
         app: None,
         interpolated: Default::default(),
+        chef_repo: None,
     };
     // Stdlib first so user definitions that clash point at both places.
     let mut stdlib_files = Vec::new();

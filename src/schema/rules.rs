@@ -72,6 +72,24 @@ pub fn version(_key: &str, s: &str) -> Checked {
     .help("use a version such as `1.2.3`"))
 }
 
+/// An exact `x.y.z` release (a tool version the runner installs).
+pub fn exact_version(_key: &str, s: &str) -> Checked {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Ok(());
+    }
+    Err(Problem::new(
+        Code::Version,
+        format!("`{}` is not an exact version", s.escape_debug()),
+        "expected `MAJOR.MINOR.PATCH`",
+    )
+    .help("pin the exact release, e.g. `\"1.3.9\"`: the runner installs one version, offline"))
+}
+
 pub fn instance_type(_key: &str, s: &str) -> Checked {
     let (family, size) = s.split_once('.').unwrap_or((s, ""));
     if INSTANCE_FAMILIES.contains(&family) && INSTANCE_SIZES.contains(&size) {

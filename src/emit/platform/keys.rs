@@ -160,6 +160,24 @@ fn app_key(platform: &Platform, local_slr: bool, app: &HostApp) -> Vec<Block> {
                     log_group_arn(platform, &format!("aws-waf-logs-{prefix}*")),
                 ],
             ),
+        // PostProvision exports the app's log group into the logs bucket,
+        // which this key encrypts: CloudWatch Logs writes the objects.
+        Statement::new(
+            "CloudWatchLogsExport",
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            this_key(),
+        )
+        .principal("Service", vec![logs_principal(platform)])
+        .condition(
+            "StringEquals",
+            "aws:SourceAccount",
+            vec![platform.account.clone()],
+        )
+        .condition(
+            "ArnLike",
+            "aws:SourceArn",
+            vec![log_group_arn(platform, &format!("{}*", app.log_group))],
+        ),
         Statement::new("AutoScalingVolumes", USE, this_key())
             .principal("AWS", vec![autoscaling.clone()]),
         Statement::new("AutoScalingGrants", ["kms:CreateGrant"], this_key())
@@ -199,8 +217,26 @@ fn app_key(platform: &Platform, local_slr: bool, app: &HostApp) -> Vec<Block> {
         );
         statements.push(
             Statement::new("SharedImageAccountsGrants", ["kms:CreateGrant"], this_key())
-                .principal("AWS", roots)
+                .principal("AWS", roots.clone())
                 .condition("Bool", "kms:GrantIsForAWSResource", vec!["true".into()]),
+        );
+        // An auto scaling group there launches through that account's Auto
+        // Scaling service-linked role, which only a grant can admit (no
+        // policy attaches to it): each account may grant its own role, and
+        // nothing else (docs/bootstrap.md shows the one command).
+        let slrs: Vec<String> = app
+            .share
+            .iter()
+            .map(|a| names::autoscaling_service_role_arn(&platform.region, a))
+            .collect();
+        statements.push(
+            Statement::new(
+                "SharedImageAccountsGrantTheirAutoScaling",
+                ["kms:CreateGrant"],
+                this_key(),
+            )
+            .principal("AWS", roots)
+            .condition("StringEquals", "kms:GranteePrincipal", slrs),
         );
     }
     let mut depends = vec![];

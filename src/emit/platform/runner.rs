@@ -726,6 +726,14 @@ pub(super) fn boot_script(platform: &Platform, p: &PipelinePart, header: &str) -
         "}".to_string(),
         "PAASC_TFRC".to_string(),
     ]);
+    lines.extend([
+        "# Who and where this instance is (IMDSv2): its id registers it, its".to_string(),
+        "# subnet is the builder's when a spec names none.".to_string(),
+        "IMDS_TOKEN=\"$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')\"".to_string(),
+        "imds() { curl -fsS -H \"X-aws-ec2-metadata-token: $IMDS_TOKEN\" \"http://169.254.169.254/latest/meta-data/$1\"; }".to_string(),
+        "INSTANCE_ID=\"$(imds instance-id)\"".to_string(),
+        "SUBNET_ID=\"$(imds \"network/interfaces/macs/$(imds mac)/subnet-id\")\"".to_string(),
+    ]);
     lines.push(format!("cat > {} <<'PAASC_ENV'", names::RUNNER_ENV_FILE));
     lines.extend([
         "# written by the runner's boot (paasc): the stages' environment".to_string(),
@@ -736,10 +744,12 @@ pub(super) fn boot_script(platform: &Platform, p: &PipelinePart, header: &str) -
         "export CHECKPOINT_DISABLE=1 PACKER_CHECKPOINT_DISABLE=1".to_string(),
         "PAASC_ENV".to_string(),
     ]);
+    lines.push(format!(
+        "echo \"export PAASC_BUILDER_SUBNET=$SUBNET_ID\" >> {}",
+        names::RUNNER_ENV_FILE
+    ));
     lines.extend([
         "# Register: paasc deploy sends the stages to this instance.".to_string(),
-        "IMDS_TOKEN=\"$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')\"".to_string(),
-        "INSTANCE_ID=\"$(curl -fsS -H \"X-aws-ec2-metadata-token: $IMDS_TOKEN\" http://169.254.169.254/latest/meta-data/instance-id)\"".to_string(),
         format!(
             "aws ssm put-parameter --name '{}' --type String --overwrite --value \"$INSTANCE_ID\" >/dev/null",
             names::RUNNER_INSTANCE_PARAMETER

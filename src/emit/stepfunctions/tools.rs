@@ -100,6 +100,10 @@ fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
                 format!("{}.$", doc_param::ALB_DNS_NAME),
                 json!(format!("States.Array({})", output(TfOutput::AlbDnsName))),
             );
+            p.insert(
+                format!("{}.$", doc_param::AMI_ID),
+                json!("States.Array($.bake.ami_id)"),
+            );
         }
     }
     Value::Object(p)

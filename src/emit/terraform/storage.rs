@@ -21,7 +21,7 @@ use super::kms::{key_arn, service_domain, Statement};
 use super::skips::{self, skip, Skip};
 use super::{data, interp, partition, r, resource, s, TfFile};
 use crate::model::App;
-use hcl::{Block, Body};
+use hcl::{Block, Body, Expression};
 
 pub(crate) fn emit(app: &App) -> TfFile {
     let mut blocks: Vec<Block> = Vec::new();
@@ -118,7 +118,47 @@ pub(crate) fn emit(app: &App) -> TfFile {
         "CKV_AWS_144",
         skips::SINGLE_REGION,
     ));
-    blocks.extend(bucket::policy("logs", vec![deny_insecure("logs")]));
+    // PostProvision exports the app's log group here: CloudWatch Logs
+    // checks the bucket's ACL and writes the objects, for this account's
+    // group only.
+    let logs_service = format!("logs.{}.{}", app.region, service_domain(app));
+    let group_arn = format!(
+        "arn:{p}:logs:{}:{}:log-group:{}*",
+        app.region,
+        app.account,
+        app.log_group()
+    );
+    let export = |sid: &str, action: &'static str, resource: Expression| {
+        Statement::new(sid, vec![action], vec![resource])
+            .principal("Service", vec![logs_service.clone()])
+            .condition(
+                "StringEquals",
+                "aws:SourceAccount",
+                vec![app.account.clone()],
+            )
+            .condition("ArnLike", "aws:SourceArn", vec![group_arn.clone()])
+    };
+    blocks.extend(bucket::policy(
+        "logs",
+        vec![
+            export(
+                "LogsExportAcl",
+                "s3:GetBucketAcl",
+                r("aws_s3_bucket.logs.arn"),
+            ),
+            export(
+                "LogsExportWrite",
+                "s3:PutObject",
+                interp("aws_s3_bucket.logs.arn", "/cloudwatch/*"),
+            )
+            .condition(
+                "StringEquals",
+                "s3:x-amz-acl",
+                vec!["bucket-owner-full-control".into()],
+            ),
+            deny_insecure("logs"),
+        ],
+    ));
     blocks.push(bucket::logging(
         "logs",
         "alb_logs",

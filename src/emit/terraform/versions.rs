@@ -42,7 +42,7 @@ pub(crate) fn versions(app: &App) -> TfFile {
                     "aws",
                     ident_obj(vec![
                         ("source", s("hashicorp/aws")),
-                        ("version", s(">= 5.0")),
+                        ("version", s(format!("= {}", app.pipeline.aws_provider))),
                     ]),
                 ))
                 .build(),

@@ -58,11 +58,15 @@ pub(super) fn image(cx: &mut Cx, prog: &Program, app: &Node) -> Option<Image> {
         Field::Absent => {}
     }
     let mut chef = Vec::new();
+    let mut located = Vec::new();
     match f.string_list(cx, "chef") {
         Field::Ok(items, _) => {
             for (s, span) in items {
                 match run_list_item(cx, &s, span) {
-                    Some(item) => chef.push(item),
+                    Some(item) => {
+                        located.push((item.clone(), span));
+                        chef.push(item);
+                    }
                     None => ok = false,
                 }
             }
@@ -70,6 +74,23 @@ pub(super) fn image(cx: &mut Cx, prog: &Program, app: &Node) -> Option<Image> {
         Field::Bad => ok = false,
         Field::Absent => {}
     }
+    // With a chef repo, every entry must resolve there (and is vendored).
+    let vendor = match &prog.chef_repo {
+        Some(repo) if ok => {
+            let app_name = cx.vars.get("app").cloned().unwrap_or_default();
+            match crate::chef_repo::resolve::resolve(repo, &located, &app_name) {
+                Ok(v) => Some(v),
+                Err(diags) => {
+                    ok = false;
+                    for d in diags {
+                        cx.push(d);
+                    }
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let attributes = attributes(cx, f.node().and_then(|n| n.block("attributes")));
     let img = Image {
         base: base?,
@@ -78,6 +99,7 @@ pub(super) fn image(cx: &mut Cx, prog: &Program, app: &Node) -> Option<Image> {
         share,
         chef,
         attributes: attributes?,
+        vendor,
     };
     ok.then_some(img)
 }

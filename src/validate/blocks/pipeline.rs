@@ -72,5 +72,11 @@ pub(super) fn pipeline(
         notify: notify?,
         account: account?,
         subnet: subnet.optional()?,
+        packer_plugin: f
+            .string(cx, "packer_plugin")
+            .or_else(|| crate::model::names::DEFAULT_PACKER_PLUGIN.to_string())?,
+        aws_provider: f
+            .string(cx, "aws_provider")
+            .or_else(|| crate::model::names::DEFAULT_AWS_PROVIDER.to_string())?,
     })
 }

@@ -62,6 +62,10 @@ pub(super) fn release(cx: &mut Cx, f: &Fields) -> Option<Release> {
         },
     };
     let bake_seconds = f.duration(cx, "bake").or(300);
+    let allow_skipped = f
+        .choice(cx, "skipped_controls", "skipped-controls policy")
+        .map(|c| c == "allow")
+        .or(false);
     let strategy = strategy?;
     let shift = if strategy == Strategy::Rolling {
         Some(vec![100])
@@ -72,5 +76,6 @@ pub(super) fn release(cx: &mut Cx, f: &Fields) -> Option<Release> {
         strategy,
         shift: shift?,
         bake_seconds: bake_seconds?,
+        allow_skipped_controls: allow_skipped?,
     })
 }

@@ -1,0 +1,6 @@
+name             'base'
+maintainer       'Platform team'
+license          'Apache-2.0'
+description      'Host hardening every image gets'
+version          '2.1.0'
+chef_version     '>= 18.0'

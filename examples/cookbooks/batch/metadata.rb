@@ -1,0 +1,7 @@
+name             'batch'
+maintainer       'Data team'
+license          'Proprietary'
+description      'The nightly batch workers'
+version          '3.2.0'
+chef_version     '>= 18.0'
+depends          'corp', '~> 4.0'

@@ -1,0 +1,6 @@
+include_recipe 'corp::baseline'
+
+user 'batch' do
+  system true
+  shell '/sbin/nologin'
+end

@@ -1,0 +1,5 @@
+package 'audit'
+
+service 'auditd' do
+  action :enable
+end

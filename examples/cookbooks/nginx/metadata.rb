@@ -1,0 +1,6 @@
+name             'nginx'
+maintainer       'Platform team'
+license          'Apache-2.0'
+description      'nginx as a reverse proxy in front of the app'
+version          '12.2.0'
+chef_version     '>= 18.0'

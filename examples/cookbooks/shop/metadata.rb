@@ -1,0 +1,8 @@
+name             'shop'
+maintainer       'Storefront team'
+license          'Proprietary'
+description      'The storefront service'
+version          '1.4.0'
+chef_version     '>= 18.0'
+depends          'nginx', '~> 12.0'
+depends          'base', '>= 2.0'

@@ -1,0 +1,3 @@
+name 'app'
+version '1.0.0'
+depends 'ohai', '>= 5.0'

@@ -1,0 +1,3 @@
+name 'app2'
+version '2.0.0'
+depends 'nginx', '~> 11.0'

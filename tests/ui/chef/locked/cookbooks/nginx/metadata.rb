@@ -1,0 +1,2 @@
+name 'nginx'
+version '12.2.0'
