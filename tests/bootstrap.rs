@@ -260,8 +260,10 @@ fn action_of(resource: &str) -> Option<String> {
         .trim_end_matches(".waitForTaskToken");
     let rest = rest.strip_prefix("aws-sdk:").unwrap_or(rest);
     let (service, api) = rest.split_once(':')?;
+    // IAM's prefixes where they differ from the SDK's service names.
     let iam_service = match service {
         "elasticloadbalancingv2" => "elasticloadbalancing",
+        "sfn" => "states",
         other => other,
     };
     let mut chars = api.chars();

@@ -240,6 +240,11 @@ impl Moto {
                  \x20       KeySchema=[{'AttributeName': 'release', 'KeyType': 'HASH'},\n\
                  \x20                  {'AttributeName': 'execution_id', 'KeyType': 'RANGE'}],\n\
                  \x20       SSESpecification={'Enabled': True, 'SSEType': 'KMS', 'KMSMasterKeyId': 'alias/paas-platform'})\n\
+                 if 'paas-releases' not in ddb.list_tables()['TableNames']:\n\
+                 \x20   ddb.create_table(TableName='paas-releases', BillingMode='PAY_PER_REQUEST',\n\
+                 \x20       AttributeDefinitions=[{'AttributeName': 'release', 'AttributeType': 'S'}],\n\
+                 \x20       KeySchema=[{'AttributeName': 'release', 'KeyType': 'HASH'}],\n\
+                 \x20       SSESpecification={'Enabled': True, 'SSEType': 'KMS', 'KMSMasterKeyId': 'alias/paas-platform'})\n\
                  topic = sys.argv[6].split(':')\n\
                  sts = boto3.client('sts', endpoint_url=sys.argv[1], region_name=sys.argv[2],\n\
                  \x20   aws_access_key_id=sys.argv[3], aws_secret_access_key=sys.argv[4], aws_session_token=sys.argv[5])\n\
@@ -653,6 +658,15 @@ fn deploy_writes_parameters_objects_machine_and_execution() {
                     "version"
                 ]
             );
+            // A later model may be the same app and env (one release at a
+            // time): this one is done with.
+            clients
+                .sfn
+                .stop_execution()
+                .execution_arn(&execution_arn)
+                .send()
+                .await
+                .unwrap();
         });
     }
 }
@@ -693,7 +707,64 @@ fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
 
     let mut changed = app.clone();
     changed.pipeline.timeout_seconds = 3600;
+    changed.pipeline.deadlines =
+        paasc::model::deadline::plan(3600, 1, changed.release.bake_seconds, [None; 4]).unwrap();
     let artifacts = built(&changed);
+    // One release at a time: while the first runs, a changed spec is refused
+    // before anything is written (its documents would change what the
+    // running release's next stage runs).
+    let first_running = rt().block_on(async {
+        let machines = clients.sfn.list_state_machines().send().await.unwrap();
+        let arn = machines.state_machines()[0].state_machine_arn().to_string();
+        let page = clients
+            .sfn
+            .list_executions()
+            .state_machine_arn(&arn)
+            .send()
+            .await
+            .unwrap();
+        page.executions()[0].execution_arn().to_string()
+    });
+    let status = |arn: &str| {
+        rt().block_on(async {
+            clients
+                .sfn
+                .describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_str()
+                .to_string()
+        })
+    };
+    assert_eq!(status(&first_running), "RUNNING", "the bake polls for 30 s");
+    let (refused, lines) = moto.run(&changed, &artifacts, &opts);
+    let err = refused.unwrap_err().to_string();
+    assert!(
+        err.starts_with("another release of minimal/default is running (execution ")
+            && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert!(!err.contains('\n'), "one line: {err}");
+    assert!(
+        lines.iter().all(|l| !l.starts_with("uploaded")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        snapshot(&clients, &app, &bucket),
+        after_first,
+        "a refused deploy changed something"
+    );
+    let waited = std::time::Instant::now();
+    while status(&first_running) == "RUNNING" {
+        assert!(
+            waited.elapsed().as_secs() < 300,
+            "the first release never ended"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     let (third, lines) = moto.run(&changed, &artifacts, &opts);
     assert!(
         matches!(third.unwrap(), Outcome::Started { .. }),
@@ -911,6 +982,15 @@ fn dry_run_changes_nothing() {
         lines
             .iter()
             .any(|l| l == "would update state machine paas-shop-prod"),
+        "{lines:?}"
+    );
+    // The real deploy's execution still runs: the plan says a deploy now
+    // would be refused.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("another release of shop/prod is running")
+                && l.ends_with("a deploy now would be refused")),
         "{lines:?}"
     );
     assert_eq!(

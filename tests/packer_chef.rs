@@ -465,6 +465,9 @@ fn packer_validate(app: &App, args: &[&str]) -> std::process::Output {
     let root = tempfile::tempdir().unwrap();
     let dir = write(root.path(), app);
     std::fs::remove_file(dir.join("packer/plugins.pkr.hcl")).unwrap();
+    // The bake puts the platform's builder tools beside the template (../tools).
+    std::fs::create_dir_all(dir.join("tools")).unwrap();
+    std::fs::write(dir.join("tools/SHA256SUMS"), "").unwrap();
     let mut body = image_template(app);
     for structure in body.iter_mut() {
         if let hcl::structure::Structure::Block(block) = structure {
@@ -492,26 +495,35 @@ fn packer_validate(app: &App, args: &[&str]) -> std::process::Output {
     not(feature = "tool-tests"),
     ignore = "tool tier (packer): scripts/test.sh runs it"
 )]
-fn managed_kms_key_must_be_supplied_and_customer_managed() {
+fn managed_kms_key_is_named_by_arn_and_cannot_be_swapped_at_bake_time() {
     let app = sample::minimal();
     assert!(matches!(app.kms, Kms::Managed));
-    let ok = packer_validate(&app, &["-var", "kms_key_id=arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]);
+    // The key bootstrap made, as an ARN of the app's account: it resolves
+    // the same from the pipeline account, and it is never the AWS default key.
+    let arn = app.kms_key_arn();
+    assert!(
+        arn.starts_with("arn:aws:kms:eu-west-1:111122223333:"),
+        "{arn}"
+    );
+    assert!(!arn.contains("alias/aws/"), "{arn}");
+    let body = image_template(&app);
+    let source = source_block(&body);
+    assert_eq!(
+        attr(source, "kms_key_id").and_then(literal).as_deref(),
+        Some(arn.as_str())
+    );
+    let ok = packer_validate(&app, &[]);
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stdout)
     );
-    for args in [
-        &[][..],
-        &["-var", "kms_key_id=alias/aws/ebs"][..],
-        &["-var", "kms_key_id="][..],
-    ] {
-        let out = packer_validate(&app, args);
-        assert!(
-            !out.status.success(),
-            "packer validate {args:?} must fail: no key or the AWS default key"
-        );
-    }
+    // No variable lets a bake pick another key.
+    let out = packer_validate(&app, &["-var", "kms_key_id=alias/aws/ebs"]);
+    assert!(
+        !out.status.success(),
+        "packer validate with a kms_key_id variable must fail: the key is not a variable"
+    );
 }
 
 proptest::proptest! {

@@ -221,10 +221,15 @@ fn shape_order_and_names_follow_the_model() {
         "{comment}"
     );
 
-    // PreProvision: SecureString with the platform key (the pipeline
+    // PreProvision: the release taken (see the_release_is_taken_first...),
+    // then the inputs as a SecureString with the platform key (the pipeline
     // account's own), then the audit record in the platform's table, opened
     // once (conditional write); the pipeline creates no table.
-    let pre = &def["States"]["PreProvision"];
+    assert_eq!(
+        def["States"]["PreProvision"]["Next"],
+        "RecordExecutionInputs"
+    );
+    let pre = &def["States"]["RecordExecutionInputs"];
     assert_eq!(pre["Resource"], "arn:aws:states:::aws-sdk:ssm:putParameter");
     assert_eq!(pre["Parameters"]["Type"], "SecureString");
     assert_eq!(pre["Parameters"]["KeyId"], "alias/paas-platform");
@@ -276,7 +281,7 @@ fn shape_order_and_names_follow_the_model() {
         );
         assert_eq!(
             st["ResultSelector"],
-            serde_json::json!({"CommandId.$": "$.Command.CommandId"})
+            serde_json::json!({"CommandId.$": "$.Command.CommandId", "Elapsed": 0})
         );
         let choice = &def["States"][format!("{stage}Status")];
         assert_eq!(choice["Type"], "Choice");
@@ -329,6 +334,7 @@ fn shape_order_and_names_follow_the_model() {
             "BakeAt50Percent",
             "ShiftTraffic100Percent",
             "CloseAuditRecord",
+            "ReleaseLock",
             "NotifySuccess",
             "Succeeded"
         ]
@@ -374,6 +380,7 @@ fn shape_order_and_names_follow_the_model() {
         [
             "RollbackTraffic",
             "CloseAuditRecordFailed",
+            "ReleaseLockAfterFailure",
             "NotifyFailure",
             "CheckErrorName"
         ]
@@ -467,7 +474,7 @@ fn workers_and_strategies() {
             );
         }
         assert_eq!(
-            def["States"]["PreProvision"]["Parameters"]["KeyId"], "alias/paas-platform",
+            def["States"]["RecordExecutionInputs"]["Parameters"]["KeyId"], "alias/paas-platform",
             "{label}"
         );
         // Deterministic bytes.
@@ -675,4 +682,285 @@ fn moto_provision_failure_fails_through_rollback_and_notification() {
         "{messages:?}"
     );
     assert_eq!(env.listener_weights(), (100, 0), "traffic untouched");
+}
+
+/// Every stage has its own deadline, enforced where it runs, and they fit
+/// in the execution's timeout with the release's bakes and the failure
+/// path's reserve; a stage is never started again after its deadline.
+#[test]
+fn each_stage_has_a_deadline_inside_the_execution_timeout() {
+    use paasc::model::deadline;
+    for (label, app) in models() {
+        let def = definition(&app);
+        let d = app.pipeline.deadlines;
+        assert_eq!(
+            def["TimeoutSeconds"], app.pipeline.timeout_seconds,
+            "{label}"
+        );
+        assert!(
+            d.total()
+                + deadline::release_seconds(app.release.shift.len(), app.release.bake_seconds)
+                <= app.pipeline.timeout_seconds,
+            "{label}: {d:?} do not fit {}",
+            app.pipeline.timeout_seconds
+        );
+        for stage in ToolStage::ALL {
+            let name = stage.state();
+            let task = &def["States"][name];
+            match app.pipeline.workers {
+                Workers::Ssm => {
+                    // SSM stops the script at the deadline...
+                    let doc = paasc::emit::ssm::emit(&app)
+                        .unwrap()
+                        .into_iter()
+                        .find(|a| a.path == stage.document_path())
+                        .unwrap();
+                    let doc: Value = serde_json::from_str(&doc.contents).unwrap();
+                    assert_eq!(
+                        doc["mainSteps"][0]["inputs"]["timeoutSeconds"],
+                        d.of(stage),
+                        "{label} {name}"
+                    );
+                    // ...and the state machine cancels a command still running
+                    // two polls past it, then takes the failure path.
+                    let choices = def["States"][format!("{name}Status")]["Choices"].to_string();
+                    assert!(choices.contains("NumericGreaterThan"), "{label} {name}");
+                    assert!(choices.contains(&format!("{name}Overdue")), "{label}");
+                    assert!(choices.contains(&format!("{name}TimedOut")), "{label}");
+                    let overdue = &def["States"][format!("{name}Overdue")];
+                    assert_eq!(
+                        overdue["Resource"], "arn:aws:states:::aws-sdk:ssm:cancelCommand",
+                        "{label}"
+                    );
+                    assert_eq!(overdue["Next"], format!("{name}TimedOut"));
+                    let timed_out = &def["States"][format!("{name}TimedOut")];
+                    assert_eq!(
+                        timed_out["Parameters"]["Error"],
+                        format!("paasc.{name}TimedOut")
+                    );
+                    assert_eq!(timed_out["Next"], state::ROLLBACK);
+                    assert!(task["Parameters"]["TimeoutSeconds"].as_u64().unwrap() <= 600);
+                }
+                Workers::Activity | Workers::Lambda => {
+                    assert_eq!(task["TimeoutSeconds"], d.of(stage), "{label} {name}");
+                    let never = &task["Retry"][0];
+                    assert_eq!(never["ErrorEquals"][0], "States.Timeout", "{label} {name}");
+                    assert_eq!(never["MaxAttempts"], 0, "{label} {name}");
+                }
+            }
+        }
+    }
+}
+
+/// A spec whose stages cannot fit its timeout is refused, located at the
+/// timeout, with the smallest timeout that fits.
+#[test]
+fn a_timeout_too_short_for_the_release_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("app.paas");
+    let text = std::fs::read_to_string(root().join("examples/shop.paas"))
+        .unwrap()
+        .replace("timeout = 90m", "timeout = 15m");
+    assert!(text.contains("timeout = 15m"));
+    std::fs::write(&spec, &text).unwrap();
+    let err = paasc::compile_file(&spec, Some("prod"), &[]).unwrap_err();
+    assert!(err.contains("paas::E0330"), "{err}");
+    assert!(
+        err.contains("the stages do not fit the pipeline's timeout of 15m"),
+        "{err}"
+    );
+    assert!(err.contains("raise `timeout` to at least"), "{err}");
+}
+
+/// One release at a time: PreProvision takes the app and env's release item
+/// with a conditional write; both ends give it back, only when held.
+#[test]
+fn the_release_is_taken_first_and_given_back_on_every_end() {
+    for (label, app) in models() {
+        let def = definition(&app);
+        let states = states(&def);
+        let take = &states[state::PRE_PROVISION];
+        assert_eq!(
+            take["Resource"], "arn:aws:states:::dynamodb:updateItem",
+            "{label}"
+        );
+        assert_eq!(take["Parameters"]["TableName"], "paas-releases");
+        assert_eq!(
+            take["Parameters"]["Key"]["release"]["S"],
+            app.release_key(),
+            "{label}"
+        );
+        assert_eq!(
+            take["Parameters"]["ConditionExpression"],
+            "attribute_not_exists(#running) OR #running = :me"
+        );
+        assert_eq!(take["Next"], "RecordExecutionInputs", "{label}");
+        // Refused: the failure path, which rolls back nothing of the other
+        // release (this execution has no Provision outputs).
+        let refused = &states[state::RELEASE_IN_PROGRESS];
+        assert_eq!(refused["Parameters"]["Error"], "paasc.ReleaseInProgress");
+        assert_eq!(refused["Next"], state::ROLLBACK);
+        let rollback = states[state::ROLLBACK]["Choices"].to_string();
+        assert!(rollback.contains("$.provision.outputs"), "{label}");
+        for (release, status, after) in [
+            (state::RELEASE_LOCK, "SUCCEEDED", state::NOTIFY_SUCCESS),
+            (
+                state::RELEASE_LOCK_AFTER_FAILURE,
+                "FAILED",
+                state::NOTIFY_FAILURE,
+            ),
+        ] {
+            let r = &states[release];
+            assert_eq!(
+                r["Parameters"]["ConditionExpression"], "#running = :me",
+                "{label}"
+            );
+            assert_eq!(
+                r["Parameters"]["ExpressionAttributeValues"][":status"]["S"],
+                status
+            );
+            assert_eq!(r["Next"], after, "{label}");
+        }
+        assert_eq!(
+            states[state::CLOSE_AUDIT_RECORD]["Next"],
+            state::RELEASE_LOCK
+        );
+        assert_eq!(
+            states["CloseAuditRecordFailed"]["Next"],
+            state::RELEASE_LOCK_AFTER_FAILURE
+        );
+    }
+}
+
+/// In moto: a second execution while one runs is refused at once and leaves
+/// the first alone; a release left behind by an ended execution is taken
+/// over; a stage past its deadline is cancelled and rolls back.
+#[test]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
+fn moto_one_release_at_a_time_and_stage_deadlines() {
+    let mut app = moto::isolated(
+        moto::executable(compile(&root().join("examples/shop.paas"), Some("prod"))),
+        "200000000005",
+        "200000000006",
+    );
+    // A short Validation deadline: polls of 1 s, cancelled past 22 s.
+    app.pipeline.deadlines.validate = 20;
+    let server = moto::Server::start();
+    let env = moto::Env::prepare(&server, &app);
+
+    // First release, held in Validation for a while.
+    env.hold_stage(&app, ToolStage::Validate, 12);
+    let first = env.start(&app, "first");
+    let held = std::time::Instant::now();
+    while env.release_item(&app)["running"]["S"] != first.as_str() {
+        assert!(held.elapsed().as_secs() < 60, "{}", env.release_item(&app));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let second = env.wait(&env.start(&app, "second"));
+    assert_eq!(
+        second.status,
+        "FAILED",
+        "history:\n{}",
+        second.history_text()
+    );
+    assert_eq!(
+        second.error.as_deref(),
+        Some("paasc.ReleaseInProgress"),
+        "{:?}\n{}",
+        second.cause,
+        second.history_text()
+    );
+    assert!(
+        second.cause.as_deref().unwrap_or("").contains(&first),
+        "{:?}",
+        second.cause
+    );
+    for s in [state::BAKERY, "RecordExecutionInputs", "RollbackTraffic"] {
+        assert!(
+            !second.entered(s),
+            "{s} entered:\n{}",
+            second.history_text()
+        );
+    }
+    assert_eq!(env.status(&first), "RUNNING", "the first release goes on");
+    assert_eq!(env.release_item(&app)["running"]["S"], first.as_str());
+    let first = env.wait(&first);
+    assert_eq!(
+        first.status,
+        "SUCCEEDED",
+        "history:\n{}",
+        first.history_text()
+    );
+    assert_eq!(env.listener_weights(), (0, 100));
+    let item = env.release_item(&app);
+    assert!(item.get("running").is_none(), "given back: {item}");
+    assert_eq!(item["last_execution"]["S"], first.arn.as_str());
+    assert_eq!(item["last_status"]["S"], "SUCCEEDED");
+
+    // An execution that ended without giving the release back (stopped by
+    // hand, say): the next one takes it over.
+    let gone = format!(
+        "arn:aws:states:{}:{}:execution:{}:stopped-by-hand",
+        app.region,
+        app.pipeline.account,
+        app.state_machine_name()
+    );
+    server.json(
+        "dynamodb",
+        "DynamoDB_20120810.PutItem",
+        &app.region,
+        Some(&app.pipeline.account),
+        serde_json::json!({
+            "TableName": "paas-releases",
+            "Item": { "release": { "S": app.release_key() }, "running": { "S": gone } },
+        }),
+    );
+    let third = env.run(&app, "third", moto::Outcome::Success);
+    assert_eq!(
+        third.status,
+        "SUCCEEDED",
+        "history:\n{}",
+        third.history_text()
+    );
+    assert!(
+        third.entered("TakeOverReleaseLock"),
+        "{}",
+        third.history_text()
+    );
+
+    // A Validation that never ends: cancelled past its deadline, rolled back.
+    env.hold_stage(&app, ToolStage::Validate, 10_000);
+    let stuck = env.wait(&env.start(&app, "stuck"));
+    assert_eq!(stuck.status, "FAILED", "history:\n{}", stuck.history_text());
+    assert_eq!(
+        stuck.error.as_deref(),
+        Some("paasc.ValidationTimedOut"),
+        "{:?}\n{}",
+        stuck.cause,
+        stuck.history_text()
+    );
+    for s in [
+        "ValidationOverdue",
+        "ValidationTimedOut",
+        "RollbackTraffic",
+        "CloseAuditRecordFailed",
+        state::RELEASE_LOCK_AFTER_FAILURE,
+        state::NOTIFY_FAILURE,
+    ] {
+        assert!(
+            stuck.entered(s),
+            "{s} not entered:\n{}",
+            stuck.history_text()
+        );
+    }
+    assert!(stuck.entered_count("ValidationPoll") >= 20);
+    assert_eq!(env.listener_weights(), (100, 0), "traffic back on blue");
+    assert_eq!(env.audit_record(&app, &stuck.arn)["status"]["S"], "FAILED");
+    let item = env.release_item(&app);
+    assert!(item.get("running").is_none(), "given back: {item}");
+    assert_eq!(item["last_status"]["S"], "FAILED");
+    assert_eq!(env.command_status(&app, ToolStage::Validate), "Cancelled");
 }

@@ -19,7 +19,10 @@ the final outcome (exercises the Wait/Choice polling loop). Keys other than
 file, or no file at all, keep moto's own behaviour. SendCommand, the command
 record and every other service stay moto's own.
 
-Each patch of this file says which AWS behaviour it stands for.
+Each patch of this file says which AWS behaviour it stands for (the last
+ones: launch template tags, bucket notifications, Step Functions task
+credentials, scaling policies, security group rule descriptions, and SSM
+CancelCommand).
 
 Second, always: moto's Step Functions interpreter turns an AWS SDK
 integration's service name into a boto3 client name unchanged, except for
@@ -117,6 +120,11 @@ if _OUTCOMES:
 
         def _scripted_get_invocation(self, instance_id, plugin_name):
             invocation = _original(self, instance_id, plugin_name)
+            if getattr(self, "status", None) == "Cancelled":
+                # A cancelled command answers Cancelled, whatever was scripted.
+                result = dict(invocation)
+                result.update(Status="Cancelled", StatusDetails="Cancelled", ResponseCode=-1)
+                return result
             try:
                 with open(_OUTCOMES, encoding="utf-8") as f:
                     outcomes = json.load(f)
@@ -307,5 +315,66 @@ try:
     _security_groups.SecurityGroupRule.description = property(
         lambda self: self.ip_range.get("Description") or self.source_group.get("Description")
     )
+except Exception:  # moto reorganised: leave it as shipped
+    pass
+
+# SSM CancelCommand: AWS stops a command's invocations and reports the
+# command and each invocation `Cancelled`. moto has no CancelCommand; here it
+# marks the command Cancelled (ListCommands shows it, GetCommandInvocation
+# answers Cancelled), which is what a state machine that cancels an overdue
+# stage observes on AWS.
+try:
+    from moto.ssm import responses as _ssm_responses
+    from moto.core.responses import ActionResult as _ActionResult
+
+    def _cancel_command(self):
+        command_id = self._get_param("CommandId")
+        command = self.ssm_backend.get_command_by_id(command_id)
+        command.status = "Cancelled"
+        return _ActionResult({})
+
+    if not hasattr(_ssm_responses.SimpleSystemManagerResponse, "cancel_command"):
+        _ssm_responses.SimpleSystemManagerResponse.cancel_command = _cancel_command
+except Exception:  # moto reorganised: leave it as shipped
+    pass
+
+# AWS SDK integrations of services whose API spells its members in camelCase
+# (Step Functions itself: `executionArn`, `status`): on AWS a Task names the
+# parameters in PascalCase (`ExecutionArn`) and gets the result in
+# PascalCase (`Status`), whatever the API's own spelling. moto hands the
+# parameters to boto3 as written and the result back as boto3 spells it, so
+# such a Task fails parameter validation. Here, for Step Functions only,
+# parameter names get the API's spelling and the result's names the
+# integration's.
+try:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as _aws_sdk,
+    )
+
+    _sdk_eval = _aws_sdk.StateTaskServiceAwsSdk._eval_service_task
+
+    def _lower_first(name):
+        return name[:1].lower() + name[1:]
+
+    def _upper_first_deep(value):
+        if isinstance(value, dict):
+            return {k[:1].upper() + k[1:]: _upper_first_deep(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [_upper_first_deep(v) for v in value]
+        return value
+
+    def _eval_camel_case_service(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+        if self._get_boto_service_name() != "stepfunctions":
+            return _sdk_eval(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+        params = {_lower_first(k): v for k, v in normalised_parameters.items()}
+        _sdk_eval(self, env, resource_runtime_part, params, state_credentials)
+        result = env.stack.pop()
+        if isinstance(result, dict):
+            result = {
+                k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in result.items()
+            }
+        env.stack.append(_upper_first_deep(result))
+
+    _aws_sdk.StateTaskServiceAwsSdk._eval_service_task = _eval_camel_case_service
 except Exception:  # moto reorganised: leave it as shipped
     pass

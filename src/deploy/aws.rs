@@ -174,6 +174,34 @@ impl<'a> Calls<'a> {
         }))
     }
 
+    /// An execution of the state machine that is running now (its name and
+    /// start), if any: one release at a time per app and env.
+    pub async fn running_execution(
+        &self,
+        machine_arn: &str,
+    ) -> Result<Option<(String, String)>, DeployError> {
+        let page = self
+            .clients
+            .sfn
+            .list_executions()
+            .state_machine_arn(machine_arn)
+            .status_filter(aws_sdk_sfn::types::ExecutionStatus::Running)
+            .max_results(1)
+            .send()
+            .await
+            .map_err(|e| classify(&self.ctx("states:ListExecutions", None), e))?;
+        Ok(page.executions().first().map(|e| {
+            (
+                e.name().to_string(),
+                aws_smithy_types::date_time::DateTime::fmt(
+                    e.start_date(),
+                    aws_smithy_types::date_time::Format::DateTime,
+                )
+                .unwrap_or_default(),
+            )
+        }))
+    }
+
     /// The status of an execution, or None when it does not exist.
     pub async fn execution_status(&self, arn: &str) -> Result<Option<String>, DeployError> {
         match self.describe_execution(arn).await {

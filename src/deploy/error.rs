@@ -67,6 +67,12 @@ pub enum DeployError {
     },
     /// A real deploy needs the instance that runs the pipeline's commands.
     NoRunner,
+    /// Another release of the app and env is running: nothing was written.
+    ReleaseInProgress {
+        release: String,
+        execution: String,
+        started: String,
+    },
     /// The credentials belong to another account than the pipeline's.
     WrongAccount {
         have: String,
@@ -167,6 +173,15 @@ impl fmt::Display for DeployError {
             DeployError::MissingArtifact { path } => {
                 write!(f, "the artifacts to deploy have no `{path}`: deploy what `paasc build` writes")
             }
+            DeployError::ReleaseInProgress {
+                release,
+                execution,
+                started,
+            } => write!(
+                f,
+                "another release of {release} is running (execution {execution}, started {started}): \
+                 wait for it to end (or stop it), then deploy again; nothing was written"
+            ),
             DeployError::NoRunner => write!(
                 f,
                 "no runner instance: pass --runner-instance-id with the EC2 instance (in the pipeline account) \

@@ -147,6 +147,12 @@ pub enum Event {
         name: String,
         status: String,
     },
+    /// `--dry-run` while another release runs: a real deploy now is refused.
+    ReleaseRunning {
+        release: String,
+        execution: String,
+        started: String,
+    },
     Stage {
         stage: String,
         phase: StagePhase,
@@ -196,6 +202,10 @@ impl fmt::Display for Event {
             Event::AlreadyDeployed { name, status } => {
                 write!(f, "already deployed: execution {name} exists ({status})")
             }
+            Event::ReleaseRunning { release, execution, started } => write!(
+                f,
+                "another release of {release} is running (execution {execution}, started {started}): a deploy now would be refused"
+            ),
             Event::Stage { stage, phase } => match phase {
                 StagePhase::Entered => write!(f, "{stage}: entered"),
                 StagePhase::Succeeded => write!(f, "{stage}: succeeded"),
@@ -354,6 +364,26 @@ async fn run(
                 execution_arn: arn,
                 status,
             });
+        }
+    }
+
+    // One release at a time: uploading documents and updating the machine
+    // under a running execution would change what its next stage runs.
+    if let Some(machine) = &existing {
+        if let Some((execution, started)) = calls.running_execution(&machine.arn).await? {
+            if opts.dry_run {
+                out(Event::ReleaseRunning {
+                    release: app.release_key(),
+                    execution,
+                    started,
+                });
+            } else {
+                return Err(DeployError::ReleaseInProgress {
+                    release: app.release_key(),
+                    execution,
+                    started,
+                });
+            }
         }
     }
 

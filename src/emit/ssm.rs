@@ -236,7 +236,7 @@ fn document(
             action: "aws:runShellScript",
             name: stage.word().to_string(),
             inputs: Inputs {
-                timeout_seconds: app.pipeline.timeout_seconds.min(MAX_STEP_SECONDS),
+                timeout_seconds: app.pipeline.deadlines.of(stage).min(MAX_STEP_SECONDS),
                 run_command: script.lines,
             },
         }],
@@ -614,6 +614,10 @@ fn post(app: &App) -> Result<Artifact, InternalError> {
         Some(_) => ("https", " --insecure"),
         None => ("http", ""),
     };
+    s.push(&format!(
+        "POST_DEADLINE={}",
+        app.pipeline.deadlines.of(ToolStage::Post)
+    ));
     s.push(&format!("HEALTH_PATH={}", sh_quote(&app.service.health)));
     s.push(&format!(
         "URL=\"{scheme}://${{ALB_DNS_NAME}}${{HEALTH_PATH}}\""
@@ -666,24 +670,27 @@ fn post(app: &App) -> Result<Artifact, InternalError> {
         "# One export task per account runs at a time: wait for a busy account (up",
         "# to 10 minutes), then for this export to complete; anything else fails.",
         "TASK_ID=''",
+        "# Both waits end before the stage's deadline (SSM stops the script there).",
+        "export_time_left() { (( SECONDS < POST_DEADLINE - 60 )); }",
         "for ATTEMPT in $(seq 1 30); do",
         "  if TASK_ID=\"$(aws logs create-export-task --task-name \"paasc-${EXECUTION_ID}\" --log-group-name \"$LOG_GROUP\" --from $(( NOW_MS - 86400000 )) --to \"$NOW_MS\" --destination \"$LOGS_BUCKET\" --destination-prefix \"cloudwatch/${EXECUTION_ID}\" --query taskId --output text 2>\"$WORK/export.err\")\"; then break; fi",
         "  TASK_ID=''",
         "  if ! grep -q LimitExceededException \"$WORK/export.err\"; then cat \"$WORK/export.err\"; echo \"paasc: the export of ${LOG_GROUP} to s3://${LOGS_BUCKET}/cloudwatch/ could not start\"; exit 1; fi",
+        "  if ! export_time_left; then break; fi",
         "  echo \"paasc: another export task runs in this account (attempt ${ATTEMPT}); waiting\"",
         "  sleep 20",
         "done",
-        "if [[ -z \"$TASK_ID\" ]]; then echo \"paasc: the account's export slot stayed busy for 10 minutes\"; exit 1; fi",
+        "if [[ -z \"$TASK_ID\" ]]; then echo \"paasc: the account's export slot stayed busy (${SECONDS}s into the stage)\"; exit 1; fi",
         "EXPORT=''",
         "for ATTEMPT in $(seq 1 90); do",
         "  EXPORT=\"$(aws logs describe-export-tasks --task-id \"$TASK_ID\" --query 'exportTasks[0].status.code' --output text)\"",
         "  case \"$EXPORT\" in",
         "    COMPLETED) break ;;",
         "    FAILED|CANCELLED) echo \"paasc: the export of ${LOG_GROUP} ended ${EXPORT}\"; exit 1 ;;",
-        "    *) sleep 10 ;;",
+        "    *) if ! export_time_left; then break; fi; sleep 10 ;;",
         "  esac",
         "done",
-        "if [[ \"$EXPORT\" != COMPLETED ]]; then echo \"paasc: the export of ${LOG_GROUP} did not complete in 15 minutes (${EXPORT})\"; exit 1; fi",
+        "if [[ \"$EXPORT\" != COMPLETED ]]; then echo \"paasc: the export of ${LOG_GROUP} did not complete before the stage's deadline (${EXPORT})\"; exit 1; fi",
         "printf '{\"smoke\":\"%s\",\"log_shipping\":\"%s\",\"log_export\":\"%s\",\"amis_deregistered\":%s}' \"$CODE\" \"$SHIPPING\" \"$EXPORT\" \"$DEREGISTERED\" >&3",
     ]);
     let description = format!(

@@ -302,6 +302,9 @@ pub struct Pipeline {
     pub packer_plugin: String,
     /// Exact hashicorp/aws provider version (`x.y.z`) the app module requires.
     pub aws_provider: String,
+    /// Each tool stage's deadline; with the release's bakes and the failure
+    /// path's reserve they fit in `timeout_seconds` (`deadline::plan`).
+    pub deadlines: deadline::Deadlines,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -335,6 +338,7 @@ impl App {
     }
 }
 
+pub mod deadline;
 pub mod names;
 pub mod platform;
 pub use names::partition;

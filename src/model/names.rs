@@ -95,6 +95,13 @@ pub mod state {
     pub const CLOSE_AUDIT_RECORD: &str = "CloseAuditRecord";
     pub const FAILED: &str = "Failed";
     pub const SUCCEEDED: &str = "Succeeded";
+    /// Another execution of the app and env holds the release: the failure
+    /// path reports `paasc.ReleaseInProgress` (nothing to roll back).
+    pub const RELEASE_IN_PROGRESS: &str = "ReleaseInProgress";
+    /// The success path gives the release back (before notifying).
+    pub const RELEASE_LOCK: &str = "ReleaseLock";
+    /// The failure path gives the release back (after the audit record).
+    pub const RELEASE_LOCK_AFTER_FAILURE: &str = "ReleaseLockAfterFailure";
     /// The five stages, in order.
     pub const STAGES: [&str; 5] = [PRE_PROVISION, BAKERY, PROVISION, VALIDATION, POST_PROVISION];
 }
@@ -305,7 +312,16 @@ pub mod platform {
     /// Audit records, one per execution: key `release` (`<app>/<env>`), `execution_id`.
     pub const AUDIT_TABLE: &str = "paas-audit";
     /// Release state, one item per app and env: key `release` (`<app>/<env>`).
+    /// `running` holds the ARN of the execution that has the release (one
+    /// at a time); `last_execution` and `last_status` the latest to finish.
     pub const RELEASES_TABLE: &str = "paas-releases";
+    /// Attributes of a `paas-releases` item.
+    pub mod release_item {
+        pub const RUNNING: &str = "running";
+        pub const RUNNING_SINCE: &str = "running_since";
+        pub const LAST_EXECUTION: &str = "last_execution";
+        pub const LAST_STATUS: &str = "last_status";
+    }
     /// Where pipelines notify when their spec names no `pipeline.notify`.
     pub const TOPIC: &str = "paas-notifications";
     /// The runner's auto scaling group (of one).

@@ -1,6 +1,7 @@
 //! A hand-built model equal to what `examples/shop.paas` resolves to in env
 //! `prod`. Emitter unit tests use it so they do not depend on the front end.
 
+use super::deadline::Deadlines;
 use super::*;
 
 /// The full-featured example, blue-green, env `prod`.
@@ -114,6 +115,8 @@ pub fn shop_prod() -> App {
             subnet: Some("subnet-0bb11cc22dd33ee44".into()),
             packer_plugin: names::DEFAULT_PACKER_PLUGIN.into(),
             aws_provider: names::DEFAULT_AWS_PROVIDER.into(),
+            // deadline::plan(5400, 3 shifts, 120 s bakes, none set)
+            deadlines: Deadlines { bake: 2190, provision: 1095, validate: 438, post: 657 },
         },
         source: SourceInfo { file_name: "shop.paas".into(), sha256: "0".repeat(64) },
     }
@@ -189,6 +192,13 @@ pub fn minimal() -> App {
             subnet: None,
             packer_plugin: names::DEFAULT_PACKER_PLUGIN.into(),
             aws_provider: names::DEFAULT_AWS_PROVIDER.into(),
+            // deadline::plan(7200, 1 shift, 300 s bake, none set)
+            deadlines: Deadlines {
+                bake: 3270,
+                provision: 1635,
+                validate: 654,
+                post: 981,
+            },
         },
         source: SourceInfo {
             file_name: "minimal.paas".into(),

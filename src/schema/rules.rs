@@ -317,6 +317,26 @@ pub fn timeout(key: &str, secs: u64) -> Checked {
     step_functions_duration(key, secs)
 }
 
+/// A stage's deadline: at least a minute, at most what one SSM command may
+/// run (48 h).
+pub fn stage_timeout(key: &str, secs: u64) -> Checked {
+    if (crate::model::deadline::MIN_STAGE_SECONDS..=crate::model::deadline::MAX_STAGE_SECONDS)
+        .contains(&secs)
+    {
+        return Ok(());
+    }
+    Err(Problem::new(
+        Code::DurationLimit,
+        format!("`{key}` must be between 1m and 48h"),
+        if secs < crate::model::deadline::MIN_STAGE_SECONDS {
+            "shorter than a minute"
+        } else {
+            "longer than an SSM command may run"
+        },
+    )
+    .help("a stage runs as one SSM command (at most 48 hours) and needs at least a minute"))
+}
+
 pub fn retry(_key: &str, n: i64) -> Checked {
     if (0..=10).contains(&n) {
         return Ok(());

@@ -421,6 +421,21 @@ impl<'a> Env<'a> {
             }),
         );
 
+        // The platform's release table: one item per app and env.
+        server.json(
+            "dynamodb",
+            "DynamoDB_20120810.CreateTable",
+            &region,
+            Some(&pipeline),
+            json!({
+                "TableName": "paas-releases",
+                "AttributeDefinitions": [{ "AttributeName": "release", "AttributeType": "S" }],
+                "KeySchema": [{ "AttributeName": "release", "KeyType": "HASH" }],
+                "BillingMode": "PAY_PER_REQUEST",
+                "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "alias/paas-platform" },
+            }),
+        );
+
         // The topic the pipeline notifies (the spec's, else the platform's),
         // with a queue subscribed to read what was sent.
         let topic = app.notification_topic();
@@ -500,6 +515,77 @@ impl<'a> Env<'a> {
     /// Starts an execution with the contract's input and waits for its end.
     pub fn run(&self, app: &App, name: &str, outcome: Outcome) -> Run {
         self.write_outcomes(app, &outcome);
+        let arn = self.start(app, name);
+        self.wait(&arn)
+    }
+
+    /// Scripts the runner with a stage that stays InProgress for `polls`
+    /// GetCommandInvocation calls (then succeeds).
+    pub fn hold_stage(&self, app: &App, stage: ToolStage, polls: u32) {
+        self.write_outcomes(app, &Outcome::Success);
+        let path = self.server.outcomes_file();
+        let mut outcomes: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        outcomes[runner_key(app, stage)]["Pending"] = json!(polls);
+        let tmp = path.with_extension(format!("{}.hold.tmp", std::process::id()));
+        std::fs::write(&tmp, outcomes.to_string()).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+    }
+
+    /// The app and env's item of the platform's release table.
+    pub fn release_item(&self, app: &App) -> Value {
+        let got = self.server.json(
+            "dynamodb",
+            "DynamoDB_20120810.GetItem",
+            &self.region,
+            Some(&self.pipeline_account),
+            json!({
+                "TableName": "paas-releases",
+                "Key": { "release": { "S": app.release_key() } },
+                "ConsistentRead": true,
+            }),
+        );
+        got["Item"].clone()
+    }
+
+    /// The status of the latest SSM command of a stage's document.
+    pub fn command_status(&self, app: &App, stage: ToolStage) -> String {
+        let got = self.server.json(
+            "ssm",
+            "AmazonSSM.ListCommands",
+            &self.region,
+            Some(&self.pipeline_account),
+            json!({}),
+        );
+        let name = app.ssm_document_name(stage);
+        got["Commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["DocumentName"] == name.as_str())
+            .max_by(|a, b| {
+                a["RequestedDateTime"]
+                    .as_f64()
+                    .partial_cmp(&b["RequestedDateTime"].as_f64())
+                    .unwrap()
+            })
+            .map(|c| c["Status"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The status of an execution now.
+    pub fn status(&self, arn: &str) -> String {
+        let d = self.server.sfn(
+            &self.region,
+            &self.pipeline_account,
+            "DescribeExecution",
+            json!({ "executionArn": arn }),
+        );
+        d["status"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Starts an execution with the contract's input; returns its ARN.
+    pub fn start(&self, app: &App, name: &str) -> String {
         let input = json!({
             "artifact_bucket": app.artifact_bucket(),
             "artifact_prefix": format!("{}/{}/{}/{CONTENT_HASH}/", app.name, app.env, app.version),
@@ -517,7 +603,12 @@ impl<'a> Env<'a> {
             "StartExecution",
             json!({ "stateMachineArn": self.state_machine_arn, "name": name, "input": input.to_string() }),
         );
-        let arn = started["executionArn"].as_str().unwrap().to_string();
+        started["executionArn"].as_str().unwrap().to_string()
+    }
+
+    /// Waits for an execution's end and reads its history.
+    pub fn wait(&self, arn: &str) -> Run {
+        let arn = arn.to_string();
         let deadline = Instant::now() + Duration::from_secs(600);
         let described = loop {
             let d = self.server.sfn(

@@ -147,6 +147,19 @@ pub(crate) fn statements<'a>(platform: &Platform, app: &PipelineApp) -> Vec<Stat
             | "dynamodb:UpdateItem"
             | "dynamodb:GetItem"
             | "dynamodb:DeleteItem" => dynamo.push(action),
+            // The release lock asks whether its holder, an execution of this
+            // same state machine, still runs.
+            "states:DescribeExecution" => out.push(Statement::on(
+                "ReleaseLockHolder",
+                ["states:DescribeExecution"],
+                [arn(
+                    p,
+                    "states",
+                    region,
+                    account,
+                    &format!("execution:{}:*", app.state_machine_name),
+                )],
+            )),
             "sns:Publish" => out.push(Statement::on(
                 "Notify",
                 ["sns:Publish"],
@@ -212,6 +225,7 @@ pub fn scoped(action: &str) -> bool {
             | "dynamodb:UpdateItem"
             | "dynamodb:GetItem"
             | "dynamodb:DeleteItem"
+            | "states:DescribeExecution"
             | "sns:Publish"
     )
 }

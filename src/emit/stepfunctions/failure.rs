@@ -25,7 +25,9 @@ const WRAP_ERROR: &str = "WrapReservedError";
 
 pub(super) fn build(b: &mut Builder) {
     let app = b.app;
-    let after_audit = state::NOTIFY_FAILURE;
+    let after_audit = state::RELEASE_LOCK_AFTER_FAILURE;
+    let release = super::preprovision::release_lock(b, "FAILED", state::NOTIFY_FAILURE);
+    b.add(state::RELEASE_LOCK_AFTER_FAILURE, release);
 
     let (undo, undo_state) = match app.release.strategy {
         Strategy::BlueGreen => (

@@ -86,6 +86,7 @@ pub(crate) enum Integration {
     Activity,
     ElbV2,
     AutoScaling,
+    Sfn,
 }
 
 impl Integration {
@@ -114,6 +115,7 @@ impl Integration {
             Integration::Activity => &["States.HeartbeatTimeout"],
             Integration::ElbV2 => &["ElasticLoadBalancingV2.ThrottlingException"],
             Integration::AutoScaling => &["AutoScaling.ResourceContentionException"],
+            Integration::Sfn => &["Sfn.ThrottlingException", "Sfn.ServiceUnavailableException"],
         }
     }
 }

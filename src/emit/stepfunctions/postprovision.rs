@@ -120,7 +120,9 @@ pub(super) fn listener_fields(b: &Builder, blue: u8, green: u8, comment: &str) -
 
 fn close_audit_record(b: &mut Builder) {
     let app = b.app;
-    let next = state::NOTIFY_SUCCESS;
+    let release = super::preprovision::release_lock(b, "SUCCEEDED", state::NOTIFY_SUCCESS);
+    b.add(state::RELEASE_LOCK, release);
+    let next = state::RELEASE_LOCK;
     let task = b.task(
         b.integration("dynamodb:updateItem"),
         Integration::DynamoDbOptimized,

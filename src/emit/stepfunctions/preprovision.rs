@@ -1,6 +1,17 @@
-//! PreProvision: the execution's inputs into Parameter Store (SecureString,
-//! the platform key), then the audit record opened in the platform's audit
+//! PreProvision: the release taken (one execution at a time per app and
+//! env), the execution's inputs into Parameter Store (SecureString, the
+//! platform key), then the audit record opened in the platform's audit
 //! table.
+//!
+//! The release is taken with a conditional write on the app and env's item
+//! of the platform's release table (`running` = this execution's ARN). When
+//! another execution holds it, Step Functions is asked whether that one
+//! still runs: if it does, this execution stops at once through the failure
+//! path with `paasc.ReleaseInProgress` (nothing of it exists to roll back;
+//! the other release is not touched); if it ended without giving the
+//! release back (stopped by hand, say), the release is taken over with a
+//! write conditioned on the stale holder. Every end, success or failure,
+//! gives it back (conditioned on holding it).
 //!
 //! Both the key and the table exist before the first execution: `paasc
 //! bootstrap` creates them with the rest of the platform (the table with a
@@ -8,14 +19,142 @@
 //! the pipeline creates nothing of its own. The record is opened with a
 //! conditional write: an execution is audited once, even when retried.
 
+use super::intrinsic::intrinsic_escape;
 use super::{Builder, Integration};
+use crate::model::names::platform::release_item;
 use crate::model::names::{input, parameter, platform, state};
 use serde_json::json;
 
 const OPEN: &str = "OpenAuditRecord";
 
+const RECORD_INPUTS: &str = "RecordExecutionInputs";
+const READ_LOCK: &str = "ReadReleaseLock";
+const HOLDER_KNOWN: &str = "ReleaseLockHolderKnown";
+const DESCRIBE_HOLDER: &str = "DescribeReleaseLockHolder";
+const HOLDER_RUNNING: &str = "ReleaseLockHolderRunning";
+const TAKE_OVER: &str = "TakeOverReleaseLock";
+
+/// `dynamodb:updateItem` taking the release item's `running` for this
+/// execution when `condition` holds.
+fn take_release(b: &Builder, condition: &str, stale: bool) -> serde_json::Value {
+    let app = b.app;
+    let mut values = serde_json::Map::new();
+    values.insert(":me".into(), json!({ "S.$": "$$.Execution.Id" }));
+    values.insert(":since".into(), json!({ "S.$": "$$.State.EnteredTime" }));
+    if stale {
+        values.insert(
+            ":stale".into(),
+            json!({ "S.$": format!("$.release_lock.Item.{}.S", release_item::RUNNING) }),
+        );
+    }
+    json!({
+        "TableName": platform::RELEASES_TABLE,
+        "Key": { "release": { "S": app.release_key() } },
+        "UpdateExpression": "SET #running = :me, #since = :since",
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": {
+            "#running": release_item::RUNNING,
+            "#since": release_item::RUNNING_SINCE,
+        },
+        "ExpressionAttributeValues": serde_json::Value::Object(values),
+    })
+}
+
 pub(super) fn build(b: &mut Builder, next: &str) {
     let app = b.app;
+    let conflict = "DynamoDB.ConditionalCheckFailedException";
+
+    // Take the release; a retry of this state after a lost answer finds it ours.
+    let take = b.task_never_retry(
+        b.integration("dynamodb:updateItem"),
+        Integration::DynamoDbOptimized,
+        &[conflict],
+        json!({
+            "Comment": "One release at a time: take the app and env's release item",
+            "Parameters": take_release(b, "attribute_not_exists(#running) OR #running = :me", false),
+            "ResultPath": null,
+            "Catch": [{ "ErrorEquals": [conflict], "ResultPath": null, "Next": READ_LOCK }],
+        }),
+        RECORD_INPUTS,
+    );
+    b.add(state::PRE_PROVISION, take);
+    let read = b.task(
+        b.integration("dynamodb:getItem"),
+        Integration::DynamoDbOptimized,
+        json!({
+            "Parameters": {
+                "TableName": platform::RELEASES_TABLE,
+                "Key": { "release": { "S": app.release_key() } },
+                "ConsistentRead": true,
+            },
+            "ResultPath": "$.release_lock",
+        }),
+        HOLDER_KNOWN,
+    );
+    b.add(READ_LOCK, read);
+    let holder = format!("$.release_lock.Item.{}.S", release_item::RUNNING);
+    b.add(
+        HOLDER_KNOWN,
+        json!({
+            "Type": "Choice",
+            "Comment": "Given back meanwhile: take it again",
+            "Choices": [{ "Variable": holder, "IsPresent": true, "Next": DESCRIBE_HOLDER }],
+            "Default": state::PRE_PROVISION,
+        }),
+    );
+    let gone = "Sfn.ExecutionDoesNotExistException";
+    let describe = b.task_never_retry(
+        b.integration("aws-sdk:sfn:describeExecution"),
+        Integration::Sfn,
+        &[gone],
+        json!({
+            "Comment": "Does the execution that holds the release still run?",
+            "Parameters": { "ExecutionArn.$": holder },
+            "ResultSelector": { "Status.$": "$.Status" },
+            "ResultPath": "$.release_lock.holder",
+            "Catch": [{ "ErrorEquals": [gone], "ResultPath": null, "Next": TAKE_OVER }],
+        }),
+        HOLDER_RUNNING,
+    );
+    b.add(DESCRIBE_HOLDER, describe);
+    b.add(
+        HOLDER_RUNNING,
+        json!({
+            "Type": "Choice",
+            "Choices": [{ "Variable": "$.release_lock.holder.Status", "StringEquals": "RUNNING", "Next": state::RELEASE_IN_PROGRESS }],
+            "Default": TAKE_OVER,
+        }),
+    );
+    b.add(
+        state::RELEASE_IN_PROGRESS,
+        json!({
+            "Type": "Pass",
+            "Comment": "Another release of this app and env runs: stop without touching it",
+            "Parameters": {
+                "Error": "paasc.ReleaseInProgress",
+                "Cause.$": format!(
+                    "States.Format('another release of {} is running: {{}}', {holder})",
+                    intrinsic_escape(&app.release_key())
+                ),
+            },
+            "ResultPath": "$.error",
+            "Next": state::ROLLBACK,
+        }),
+    );
+    let take_over = b.task_never_retry(
+        b.integration("dynamodb:updateItem"),
+        Integration::DynamoDbOptimized,
+        &[conflict],
+        json!({
+            "Comment": "The holder ended without giving the release back: take it over",
+            "Parameters": take_release(b, "#running = :stale", true),
+            "ResultPath": null,
+            // Someone else was quicker: look again.
+            "Catch": [{ "ErrorEquals": [conflict], "ResultPath": null, "Next": READ_LOCK }],
+        }),
+        RECORD_INPUTS,
+    );
+    b.add(TAKE_OVER, take_over);
 
     let put = b.task(
         b.integration("aws-sdk:ssm:putParameter"),
@@ -34,7 +173,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         }),
         OPEN,
     );
-    b.add(state::PRE_PROVISION, put);
+    b.add(RECORD_INPUTS, put);
 
     let open = b.task_never_retry(
         b.integration("dynamodb:putItem"),
@@ -67,4 +206,37 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         next,
     );
     b.add(OPEN, open);
+}
+
+/// Gives the release back at the end of an execution (`status`: SUCCEEDED
+/// or FAILED), only when this execution holds it; any error continues to
+/// `next` (a release left behind is taken over by the next execution once
+/// this one has ended).
+pub(super) fn release_lock(b: &Builder, status: &str, next: &str) -> serde_json::Value {
+    let app = b.app;
+    json!({
+        "Type": "Task",
+        "Resource": b.integration("dynamodb:updateItem"),
+        "Comment": "Give the release back for the next execution",
+        "Parameters": {
+            "TableName": platform::RELEASES_TABLE,
+            "Key": { "release": { "S": app.release_key() } },
+            "UpdateExpression": "REMOVE #running, #since SET #last = :me, #status = :status",
+            "ConditionExpression": "#running = :me",
+            "ExpressionAttributeNames": {
+                "#running": release_item::RUNNING,
+                "#since": release_item::RUNNING_SINCE,
+                "#last": release_item::LAST_EXECUTION,
+                "#status": release_item::LAST_STATUS,
+            },
+            "ExpressionAttributeValues": {
+                ":me": { "S.$": "$$.Execution.Id" },
+                ":status": { "S": status },
+            },
+        },
+        "ResultPath": null,
+        "Retry": b.retry(Integration::DynamoDbOptimized, &["DynamoDB.ConditionalCheckFailedException"]),
+        "Catch": [{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.release_lock_error", "Next": next }],
+        "Next": next,
+    })
 }

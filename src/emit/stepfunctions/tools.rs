@@ -24,13 +24,20 @@ use crate::model::{Strategy, Workers};
 use serde_json::{json, Map, Value};
 
 /// Seconds between `getCommandInvocation` polls: a bake takes many
-/// minutes, the checks a few.
-fn poll_seconds(stage: Stage) -> u64 {
-    match stage {
+/// minutes, the checks a few; at least twenty polls fit in the deadline.
+fn poll_seconds(stage: Stage, deadline: u64) -> u64 {
+    let usual = match stage {
         Stage::Bake => 30,
         Stage::Provision => 15,
         Stage::Validate | Stage::Post => 10,
-    }
+    };
+    usual.min(deadline / 20).max(1)
+}
+
+/// Seconds a command may wait for the runner to pick it up (SendCommand's
+/// `TimeoutSeconds`, 30 at least): past it SSM never starts it.
+fn delivery_seconds(deadline: u64) -> u64 {
+    deadline.clamp(30, 600)
 }
 
 pub(super) fn build_stage(b: &mut Builder, stage: Stage, next: &str) {
@@ -118,6 +125,12 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     let status = format!("{name}Status");
     let failed = format!("{name}Failed");
     let output = format!("{name}Output");
+    let tick = format!("{name}Tick");
+    let overdue = format!("{name}Overdue");
+    let timed_out = format!("{name}TimedOut");
+    let deadline = app.pipeline.deadlines.of(stage);
+    let poll_every = poll_seconds(stage, deadline);
+    let elapsed = format!("$.{key}.command.Elapsed");
 
     let send = b.task(
         b.integration("aws-sdk:ssm:sendCommand"),
@@ -129,9 +142,11 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
                 "InstanceIds.$": format!("States.Array({})", input::path(input::RUNNER_INSTANCE_ID)),
                 "Comment": format!("paasc {}/{} {}", app.name, app.env, stage.word()),
                 "Parameters": ssm_parameters(b, stage),
+                "TimeoutSeconds": delivery_seconds(deadline),
             },
-            // The full SendCommand result is large and holds timestamps; only the id is needed.
-            "ResultSelector": { "CommandId.$": "$.Command.CommandId" },
+            // The full SendCommand result is large and holds timestamps; only the
+            // id is needed, and the seconds waited so far (the stage's clock).
+            "ResultSelector": { "CommandId.$": "$.Command.CommandId", "Elapsed": 0 },
             "ResultPath": format!("$.{key}.command"),
         }),
         &wait,
@@ -139,7 +154,20 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     b.add(name, send);
     b.add(
         &wait,
-        json!({ "Type": "Wait", "Seconds": poll_seconds(stage), "Next": poll }),
+        json!({ "Type": "Wait", "Seconds": poll_every, "Next": tick }),
+    );
+    b.add(
+        &tick,
+        json!({
+            "Type": "Pass",
+            "Comment": "Count the seconds waited: the stage's deadline is measured in them",
+            "Parameters": {
+                "CommandId.$": format!("$.{key}.command.CommandId"),
+                "Elapsed.$": format!("States.MathAdd({elapsed}, {poll_every})"),
+            },
+            "ResultPath": format!("$.{key}.command"),
+            "Next": poll,
+        }),
     );
 
     let mut selector = Map::new();
@@ -194,15 +222,69 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
         .iter()
         .map(|s| json!({ "Variable": status_var, "StringEquals": s }))
         .collect::<Vec<_>>();
+    // SSM stops the script at the deadline (the document's timeoutSeconds);
+    // a command still running two polls later (never delivered, or its
+    // runner gone) is cancelled here.
+    let limit = deadline + 2 * poll_every;
     b.add(
         &status,
         json!({
             "Type": "Choice",
             "Choices": [
+                {
+                    "And": [
+                        { "Or": running.clone() },
+                        { "Variable": elapsed, "NumericGreaterThan": limit },
+                    ],
+                    "Next": overdue,
+                },
                 { "Or": running, "Next": wait },
                 success_rule,
+                { "Variable": status_var, "StringEquals": "TimedOut", "Next": timed_out },
             ],
             "Default": failed,
+        }),
+    );
+    let mut cancel = Map::new();
+    cancel.insert("Type".into(), json!("Task"));
+    cancel.insert(
+        "Resource".into(),
+        json!(b.integration("aws-sdk:ssm:cancelCommand")),
+    );
+    cancel.insert(
+        "Comment".into(),
+        json!("Past the stage's deadline: stop the command on the runner"),
+    );
+    cancel.insert(
+        "Parameters".into(),
+        json!({
+            "CommandId.$": format!("$.{key}.command.CommandId"),
+            "InstanceIds.$": format!("States.Array({})", input::path(input::RUNNER_INSTANCE_ID)),
+        }),
+    );
+    cancel.insert("ResultPath".into(), Value::Null);
+    cancel.insert("Retry".into(), b.retry(Integration::Ssm, &[]));
+    // A cancel that fails still reports the timeout (and rolls back).
+    cancel.insert(
+        "Catch".into(),
+        json!([{ "ErrorEquals": ["States.ALL"], "ResultPath": format!("$.{key}.cancel_error"), "Next": timed_out }]),
+    );
+    cancel.insert("Next".into(), json!(timed_out));
+    b.add(&overdue, Value::Object(cancel));
+    b.add(
+        &timed_out,
+        json!({
+            "Type": "Pass",
+            "Comment": "The stage passed its deadline: the failure path reports it",
+            "Parameters": {
+                "Error": format!("paasc.{name}TimedOut"),
+                "Cause.$": format!(
+                    "States.Format('SSM document {} (command {{}}) passed the stage deadline of {deadline} s ({{}})', $.{key}.command.CommandId, $.{key}.invocation.Status)",
+                    intrinsic_escape(&app.ssm_document_name(stage)),
+                ),
+            },
+            "ResultPath": "$.error",
+            "Next": state::ROLLBACK,
         }),
     );
 
@@ -347,6 +429,10 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
             "Parameters".into(),
             json!({ "FunctionName": function, "Payload": worker_payload(b, stage) }),
         );
+        fields.insert(
+            "TimeoutSeconds".into(),
+            json!(app.pipeline.deadlines.of(stage)),
+        );
         // Lambda wraps the function's result in `Payload`.
         if checked {
             fields.insert("ResultSelector".into(), json!({ "result.$": "$.Payload" }));
@@ -359,9 +445,10 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     } else {
         let activity = app.activity_arn(stage);
         fields.insert("Parameters".into(), worker_payload(b, stage));
-        fields.insert("TimeoutSeconds".into(), json!(app.pipeline.timeout_seconds));
-        // A worker that stops heartbeating has died: fail (and retry) long before the timeout.
-        let heartbeat = (app.pipeline.timeout_seconds / 2).min(300);
+        let deadline = app.pipeline.deadlines.of(stage);
+        fields.insert("TimeoutSeconds".into(), json!(deadline));
+        // A worker that stops heartbeating has died: fail (and retry) long before the deadline.
+        let heartbeat = (deadline / 2).min(300);
         if heartbeat >= 1 {
             fields.insert("HeartbeatSeconds".into(), json!(heartbeat));
         }
@@ -376,7 +463,14 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
         Value::Null
     };
     fields.insert("ResultPath".into(), result_path);
-    let task = b.task(resource, integration, Value::Object(fields), &after);
+    // A stage past its deadline is not started again: it rolls back.
+    let task = b.task_never_retry(
+        resource,
+        integration,
+        &["States.Timeout"],
+        Value::Object(fields),
+        &after,
+    );
     b.add(name, task);
     if !checked {
         return;

@@ -136,7 +136,13 @@ pub fn lower_app(
         app,
     );
     let release = release::release(&mut cx, &sub(node, &schema::RELEASE));
-    let pipeline = pipeline::pipeline(&mut cx, &sub(node, &schema::PIPELINE), &account_s, &arn_cx);
+    let pipeline = pipeline::pipeline(
+        &mut cx,
+        &sub(node, &schema::PIPELINE),
+        &account_s,
+        &arn_cx,
+        release.as_ref(),
+    );
 
     // Warnings that depend on the merged result.
     if let Some(s) = &service {

@@ -5,13 +5,15 @@ use super::super::tree::Cx;
 use super::super::values as v;
 use super::arn::{account_value, arn, ArnCx};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Pipeline, Workers};
+use crate::model::deadline::{self, Deadlines};
+use crate::model::{Pipeline, Release, Workers};
 
 pub(super) fn pipeline(
     cx: &mut Cx,
     f: &Fields,
     app_account: &str,
     acx: &ArnCx,
+    release: Option<&Release>,
 ) -> Option<Pipeline> {
     let workers = f
         .choice(cx, "workers", "worker kind")
@@ -65,7 +67,15 @@ pub(super) fn pipeline(
             None => d,
         });
     }
+    let set = STAGE_KEYS.map(|k| f.duration(cx, k).optional());
+    let deadlines = match (timeout_seconds, release, set) {
+        (Some(timeout), Some(release), [Some(a), Some(b), Some(c), Some(d)]) => {
+            deadlines(cx, f, timeout, release, [a, b, c, d])
+        }
+        _ => None,
+    };
     Some(Pipeline {
+        deadlines: deadlines?,
         workers: workers?,
         timeout_seconds: timeout_seconds?,
         retry: retry?,
@@ -79,4 +89,71 @@ pub(super) fn pipeline(
             .string(cx, "aws_provider")
             .or_else(|| crate::model::names::DEFAULT_AWS_PROVIDER.to_string())?,
     })
+}
+
+/// The stage deadline keys, in `deadline::plan`'s order.
+const STAGE_KEYS: [&str; 4] = [
+    "bake_timeout",
+    "provision_timeout",
+    "validate_timeout",
+    "post_timeout",
+];
+
+fn minutes(secs: u64) -> String {
+    if secs % 3600 == 0 {
+        format!("{}h", secs / 3600)
+    } else {
+        format!("{}m", secs.div_ceil(60))
+    }
+}
+
+/// The stages' deadlines, or E0330 at `timeout` (or the deadlines the spec
+/// set, or the block) when they cannot fit.
+fn deadlines(
+    cx: &mut Cx,
+    f: &Fields,
+    timeout: u64,
+    release: &Release,
+    set: [Option<u64>; 4],
+) -> Option<Deadlines> {
+    match deadline::plan(timeout, release.shift.len(), release.bake_seconds, set) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            let mut d = Diagnostic::new(
+                Code::StagesDoNotFit,
+                format!(
+                    "the stages do not fit the pipeline's timeout of {}",
+                    minutes(timeout)
+                ),
+            )
+            .help(format!(
+                "raise `timeout` to at least {}: the release needs {} besides its stages (bakes between shifts, the shifts, 10m for the failure path){}",
+                minutes(e.needed),
+                minutes(e.release),
+                if e.fixed > 0 {
+                    format!(", the deadlines set here take {}", minutes(e.fixed))
+                } else {
+                    String::new()
+                }
+            ));
+            let mut labelled = false;
+            if let Some(a) = f.attr("timeout") {
+                d = d.label(a.value.span, "the whole execution");
+                labelled = true;
+            }
+            for key in STAGE_KEYS {
+                if let Some(a) = f.attr(key) {
+                    d = d.label(a.value.span, "this stage's deadline");
+                    labelled = true;
+                }
+            }
+            if !labelled {
+                if let Some(span) = f.block_span() {
+                    d = d.label(span, "the default timeout is 2h");
+                }
+            }
+            cx.push(d);
+            None
+        }
+    }
 }
