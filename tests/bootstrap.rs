@@ -513,7 +513,7 @@ fn platform_modules_pass_fmt_validate_and_checkov() {
     modules.sort();
     for module in &modules {
         let run = Command::new("bash")
-            .arg(root().join("scripts/validate/tf-module.sh"))
+            .arg(root().join("scripts/tf-module.sh"))
             .arg(module)
             .env(
                 "PATH",

@@ -390,3 +390,109 @@ fn env_default_is_reserved() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("E0211"));
     assert!(!out.exists());
 }
+
+/// `build --check`: fresh output passes; an edited, a missing and an extra
+/// file are each named, with the command that regenerates them; nothing is
+/// written either way.
+#[test]
+fn build_check_names_every_stale_missing_and_extra_file() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let check = || {
+        paasc()
+            .args(["build", "examples/shop.paas", "--all-envs", "--check", "-o"])
+            .arg(out.path())
+            .output()
+            .expect("run")
+    };
+    // Nothing built yet: every file is missing, and nothing gets written.
+    let o = check();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("missing  "), "{err}");
+    assert!(tree(out.path()).is_empty(), "--check wrote something");
+
+    let st = paasc()
+        .args(["build", "examples/shop.paas", "--all-envs", "-o"])
+        .arg(out.path())
+        .status()
+        .expect("run");
+    assert!(st.success());
+    let o = check();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("up to date: "));
+
+    let prod = out.path().join("shop/prod");
+    std::fs::write(prod.join("terraform/lb.tf"), "# edited by hand\n").expect("edit");
+    std::fs::remove_file(prod.join("ssm/post.json")).expect("remove");
+    std::fs::write(prod.join("terraform/extra.tf"), "").expect("extra");
+    let before = tree(out.path());
+    let o = check();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    let p = |rel: &str| prod.join(rel).display().to_string();
+    assert!(
+        lines.contains(&format!("stale    {}", p("terraform/lb.tf")).as_str()),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&format!("missing  {}", p("ssm/post.json")).as_str()),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&format!("extra    {}", p("terraform/extra.tf")).as_str()),
+        "{err}"
+    );
+    assert_eq!(lines.len(), 4, "only those three, then the summary: {err}");
+    assert_eq!(
+        lines[3],
+        format!(
+            "3 files are out of date; regenerate with: paasc build examples/shop.paas --all-envs -o {}",
+            out.path().display()
+        )
+    );
+    assert_eq!(tree(out.path()), before, "--check wrote something");
+
+    // A spec with errors: its diagnostics, exit 1, nothing compared.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = write(
+        dir.path(),
+        "bad.paas",
+        "app bad {\n  region = \"eu-west-1\"\n}\n",
+    );
+    let o = paasc()
+        .args(["build", &bad, "--check", "-o"])
+        .arg(out.path())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("out of date"));
+}
+
+/// `paasc completions SHELL` prints a completion script that knows the
+/// subcommands and their flags.
+#[test]
+fn completions_know_the_subcommands() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = paasc().args(["completions", shell]).output().expect("run");
+        assert!(o.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&o.stdout);
+        for word in [
+            "check",
+            "build",
+            "bootstrap",
+            "explain",
+            "all-envs",
+            "chef-repo",
+        ] {
+            assert!(text.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let o = paasc().args(["completions", "tcsh"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -12,7 +12,7 @@ mod deploy;
 mod explain;
 mod output;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -84,6 +84,10 @@ enum Command {
         /// Output directory.
         #[arg(short = 'o', long = "out", default_value = "out")]
         out: std::path::PathBuf,
+        /// Compare with what the output directory holds instead of writing:
+        /// exit 0 when identical, 1 naming every stale, missing or extra file.
+        #[arg(long)]
+        check: bool,
     },
     /// Compile, upload the artifacts, and start the pipeline on AWS.
     #[cfg(feature = "deploy")]
@@ -96,6 +100,11 @@ enum Command {
     },
     /// Write the platform (a Terraform module per account and region) the specs' pipelines need.
     Bootstrap(bootstrap::BootstrapArgs),
+    /// Print shell completions: `paasc completions bash > /etc/bash_completion.d/paasc`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// Explain a diagnostic code, e.g. `paasc explain E0313`.
     Explain {
         /// The code: `paas::E0313`, `E0313` or `e0313`; `--list` for all.
@@ -125,7 +134,12 @@ pub fn run() -> ExitCode {
             env,
             all_envs,
             out,
-        } => build::run(&spec, env.as_deref(), all_envs, &out),
+            check,
+        } => build::run(&spec, env.as_deref(), all_envs, &out, check),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "paasc", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
         Command::Bootstrap(args) => bootstrap::run(&args),
         #[cfg(feature = "deploy")]

@@ -2,7 +2,7 @@
 # Validates one Terraform root module written by paasc (an app module's
 # DIR/<app>/<env>/terraform, or a platform module DIR/platform/<acct>-<region>).
 #
-# Usage: scripts/validate/tf-module.sh MODULE
+# Usage: scripts/tf-module.sh MODULE  (not a per-output validator: scripts/validate/terraform.sh runs it on an app's terraform/)
 #
 # Runs, on a copy of MODULE (its .tf files and, for a platform module, its
 # runner/ boot script, which must pass bash -n): terraform fmt -check -diff,
@@ -20,7 +20,7 @@ module=${1%/}
 [ -d "$module" ] || die "no terraform module at $module"
 ls "$module"/*.tf >/dev/null 2>&1 || die "no .tf files in $module"
 
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
 checkov="$root/.tools/venv/bin/checkov"
 command -v terraform >/dev/null 2>&1 || die "terraform is not on PATH (run scripts/install-deps.sh)"
 [ -x "$checkov" ] || die "checkov is missing at $checkov (run scripts/install-deps.sh)"
