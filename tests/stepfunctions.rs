@@ -452,10 +452,15 @@ fn workers_and_strategies() {
                 assert_eq!(shifts, app.release.shift.len(), "{label}");
             }
             Strategy::Rolling => {
+                // A rollback, not a cancel: cancelling leaves the replaced
+                // instances on the new AMI.
+                let undo = &def["States"]["RollbackInstanceRefresh"];
                 assert_eq!(
-                    def["States"]["CancelInstanceRefresh"]["Resource"],
-                    "arn:aws:states:::aws-sdk:autoscaling:cancelInstanceRefresh"
+                    undo["Resource"],
+                    "arn:aws:states:::aws-sdk:autoscaling:rollbackInstanceRefresh"
                 );
+                assert!(undo["Credentials"]["RoleArn"].is_string(), "{label}");
+                assert!(!text.contains("cancelInstanceRefresh"), "{label}");
                 assert!(!text.contains("modifyListener"), "{label}");
             }
         }

@@ -26,7 +26,7 @@ use std::process::Command;
 /// and every env it declares, plus one hand-made variant for the paths no
 /// example takes (a key ARN, a public plain-HTTP ALB open to the world,
 /// secrets as a parameter hierarchy, a region without a legacy ELB account,
-/// `${`/`%{` in user text).
+/// `${`/`%{` in user text, a rolling release with a launch template).
 fn models() -> Vec<App> {
     let mut out = Vec::new();
     for example in examples::names() {
@@ -54,6 +54,10 @@ fn models() -> Vec<App> {
     open.service.public = true;
     open.network.allow = vec!["0.0.0.0/0".into()];
     open.access.secrets = vec!["/open/config/".into()];
+    // Rolling with a launch template (the examples' rolling one has a launch
+    // configuration): the refresh that rolls itself back.
+    open.release.strategy = Strategy::Rolling;
+    open.release.shift = vec![100];
     out.push(open);
     out
 }
@@ -368,6 +372,15 @@ fn fleet_sizes_and_cpu_target_match_the_spec() {
             sub(asg, "instance_refresh").len(),
             usize::from(app.release.strategy == Strategy::Rolling)
         );
+        // A failed refresh rolls itself back where AWS allows it (templates).
+        for refresh in sub(asg, "instance_refresh") {
+            let preferences = sub(refresh, "preferences")[0];
+            let template = app.fleet.launch == Launch::Template;
+            assert_eq!(
+                attr(preferences, "auto_rollback"),
+                template.then_some(&Expression::Bool(true))
+            );
+        }
         let policy = &all
             .iter()
             .find(|(k, _, _)| k == "aws_autoscaling_policy")

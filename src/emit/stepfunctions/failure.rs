@@ -7,7 +7,7 @@
 //! error as the cause).
 //!
 //! Rollback: blue-green puts all traffic back on blue (`modifyListener`,
-//! blue 100 / green 0); rolling cancels the instance refresh. The failure
+//! blue 100 / green 0); rolling rolls the instance refresh back. The failure
 //! path's own Tasks retry like any other but catch into the next step of the
 //! path (keeping `$.error` intact), so a broken rollback still reports.
 
@@ -18,7 +18,7 @@ use crate::model::Strategy;
 use serde_json::{json, Map, Value};
 
 const ROLLBACK_TRAFFIC: &str = "RollbackTraffic";
-const CANCEL_REFRESH: &str = "CancelInstanceRefresh";
+const ROLLBACK_REFRESH: &str = "RollbackInstanceRefresh";
 const CLOSE_FAILED: &str = "CloseAuditRecordFailed";
 const CHECK_ERROR: &str = "CheckErrorName";
 const WRAP_ERROR: &str = "WrapReservedError";
@@ -43,7 +43,7 @@ pub(super) fn build(b: &mut Builder) {
             let mut fields = Map::new();
             fields.insert(
                 "Comment".into(),
-                json!("Roll back: stop replacing instances"),
+                json!("Roll back: put the instances the refresh replaced back on the previous launch template version"),
             );
             fields.insert(
                 "Parameters".into(),
@@ -54,7 +54,7 @@ pub(super) fn build(b: &mut Builder) {
                 "Credentials".into(),
                 json!({ "RoleArn": app.provision_role_arn() }),
             );
-            (CANCEL_REFRESH, Value::Object(fields))
+            (ROLLBACK_REFRESH, Value::Object(fields))
         }
     };
     b.add(
@@ -74,10 +74,14 @@ pub(super) fn build(b: &mut Builder) {
             &[],
         ),
         Strategy::Rolling => (
-            b.integration("aws-sdk:autoscaling:cancelInstanceRefresh"),
+            b.integration("aws-sdk:autoscaling:rollbackInstanceRefresh"),
             Integration::AutoScaling,
-            // No refresh in progress: nothing to cancel, not worth retrying.
-            &["AutoScaling.ActiveInstanceRefreshNotFoundException"],
+            // No refresh in progress (nothing to roll back), or one AWS cannot
+            // roll back: not worth retrying; the failure path goes on.
+            &[
+                "AutoScaling.ActiveInstanceRefreshNotFoundException",
+                "AutoScaling.IrreversibleInstanceRefreshException",
+            ],
         ),
     };
     let undo_task = path_task(

@@ -174,16 +174,19 @@ pub(crate) fn emit(app: &App) -> TfFile {
         )),
     };
     if app.release.strategy == Strategy::Rolling {
-        // Launch before terminate: capacity never drops below desired.
+        // Launch before terminate: capacity never drops below desired. With a
+        // launch template a failed refresh rolls itself back (AWS offers
+        // that for templates only, not launch configurations).
+        let mut preferences = block("preferences")
+            .add_attribute(("min_healthy_percentage", 100))
+            .add_attribute(("max_healthy_percentage", 200));
+        if fleet.launch == Launch::Template {
+            preferences = preferences.add_attribute(("auto_rollback", true));
+        }
         asg = asg.add_block(
             block("instance_refresh")
                 .add_attribute(("strategy", s("Rolling")))
-                .add_block(
-                    block("preferences")
-                        .add_attribute(("min_healthy_percentage", 100))
-                        .add_attribute(("max_healthy_percentage", 200))
-                        .build(),
-                )
+                .add_block(preferences.build())
                 .build(),
         );
     }
