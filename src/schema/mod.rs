@@ -468,7 +468,7 @@ pub const PIPELINE: BlockDef = BlockDef {
             "workers",
             Ty::Choice(&["ssm", "lambda", "activity"]),
             "`ssm`",
-            "who runs the tool stages",
+            "who runs the tool stages: `ssm` (Run Command on the platform's runner) or `activity`; `lambda` is refused (E0331: paasc ships no functions)",
         ),
         checked(
             "timeout",

@@ -23,6 +23,22 @@ pub(super) fn pipeline(
             _ => Workers::Ssm,
         })
         .or(Workers::Ssm);
+    // paasc ships no Lambda functions: a pipeline whose stages invoke
+    // functions nobody wrote could never run.
+    let workers = match (workers, f.attr("workers")) {
+        (Some(Workers::Lambda), Some(a)) => {
+            cx.push(
+                Diagnostic::new(
+                    Code::LambdaWorkers,
+                    "`workers = lambda` has no functions to run: paasc ships none",
+                )
+                .label(a.value.span, "nothing implements these stages")
+                .help("use `workers = ssm` (the default: SSM Run Command on the platform's runner) or `workers = activity`"),
+            );
+            None
+        }
+        (w, _) => w,
+    };
     let timeout_seconds = f.duration(cx, "timeout").or(7200);
     let retry = f
         .int(cx, "retry")
