@@ -31,6 +31,11 @@ impl Origin {
             format!(" (via {})", self.via.join(" -> "))
         }
     }
+
+    /// A diagnostic labelled at the spec entry: what it needs, and by which roles.
+    fn needs(&self, code: Code, message: impl Into<String>, what: &str) -> Diagnostic {
+        Diagnostic::new(code, message).label(self.span, format!("{what}{}", self.via_text()))
+    }
 }
 
 struct Walk<'r> {
@@ -81,12 +86,13 @@ impl Walk<'_> {
         let Some(why) = self.repo.broken.get(path) else {
             return false;
         };
-        let d = Diagnostic::new(
-            Code::ChefRepoFile,
-            format!("{what} cannot be read from the chef repo: `{path}` {why}"),
-        )
-        .label(origin.span, format!("needs {what}{}", origin.via_text()))
-        .help(format!("fix `{}/{path}`", self.repo.root));
+        let d = origin
+            .needs(
+                Code::ChefRepoFile,
+                format!("{what} cannot be read from the chef repo: `{path}` {why}"),
+                &format!("needs {what}"),
+            )
+            .help(format!("fix `{}/{path}`", self.repo.root));
         self.push(d);
         true
     }
@@ -118,15 +124,13 @@ impl Walk<'_> {
                         self.repo.root
                     )
                 });
-            let d = Diagnostic::new(
-                Code::ChefCookbookMissing,
-                format!("the chef repo has no cookbook `{cookbook}`"),
-            )
-            .label(
-                origin.span,
-                format!("needs cookbook `{cookbook}`{}", origin.via_text()),
-            )
-            .help(help);
+            let d = origin
+                .needs(
+                    Code::ChefCookbookMissing,
+                    format!("the chef repo has no cookbook `{cookbook}`"),
+                    &format!("needs cookbook `{cookbook}`"),
+                )
+                .help(help);
             self.push(d);
             return;
         };
@@ -139,32 +143,28 @@ impl Walk<'_> {
                     format!("its recipes: {}", known.join(", "))
                 }
             });
-            let d = Diagnostic::new(
-                Code::ChefRecipeMissing,
-                format!("cookbook `{cookbook}` has no recipe `{recipe}` (recipes/{recipe}.rb)"),
-            )
-            .label(
-                origin.span,
-                format!("needs `{cookbook}::{recipe}`{}", origin.via_text()),
-            )
-            .help(help);
+            let d = origin
+                .needs(
+                    Code::ChefRecipeMissing,
+                    format!("cookbook `{cookbook}` has no recipe `{recipe}` (recipes/{recipe}.rb)"),
+                    &format!("needs `{cookbook}::{recipe}`"),
+                )
+                .help(help);
             self.push(d);
         }
         if let Some(pin) = &item.version {
             if let Some(want) = Version::parse(pin) {
                 if cb.version != want {
-                    let d = Diagnostic::new(
-                        Code::ChefVersionMismatch,
-                        format!(
-                            "`{cookbook}` is {} in the chef repo, not {want}",
-                            cb.version
-                        ),
-                    )
-                    .label(
-                        origin.span,
-                        format!("pins {cookbook} {pin}{}", origin.via_text()),
-                    )
-                    .help(format!(
+                    let d = origin
+                        .needs(
+                            Code::ChefVersionMismatch,
+                            format!(
+                                "`{cookbook}` is {} in the chef repo, not {want}",
+                                cb.version
+                            ),
+                            &format!("pins {cookbook} {pin}"),
+                        )
+                        .help(format!(
                         "pin `{cookbook}@{}`, or put version {want} of the cookbook in the repo",
                         cb.version
                     ));
@@ -196,15 +196,13 @@ impl Walk<'_> {
             return;
         }
         if name == self.app {
-            let d = Diagnostic::new(
-                Code::ChefRepoFile,
-                format!("role `{name}` is the one paasc generates for the app"),
-            )
-            .label(
-                origin.span,
-                format!("needs role `{name}`{}", origin.via_text()),
-            )
-            .help("paasc writes chef/roles/<app>.json from the spec: rename the repo's role");
+            let d = origin
+                .needs(
+                    Code::ChefRepoFile,
+                    format!("role `{name}` is the one paasc generates for the app"),
+                    &format!("needs role `{name}`"),
+                )
+                .help("paasc writes chef/roles/<app>.json from the spec: rename the repo's role");
             self.push(d);
             return;
         }
@@ -222,15 +220,13 @@ impl Walk<'_> {
             }
             let help = suggest(name, self.repo.roles.keys().map(String::as_str))
                 .unwrap_or_else(|| format!("add `{}/roles/{name}.json`", self.repo.root));
-            let d = Diagnostic::new(
-                Code::ChefRoleMissing,
-                format!("the chef repo has no role `{name}`"),
-            )
-            .label(
-                origin.span,
-                format!("needs role `{name}`{}", origin.via_text()),
-            )
-            .help(help);
+            let d = origin
+                .needs(
+                    Code::ChefRoleMissing,
+                    format!("the chef repo has no role `{name}`"),
+                    &format!("needs role `{name}`"),
+                )
+                .help(help);
             self.push(d);
             return;
         };
@@ -247,18 +243,7 @@ impl Walk<'_> {
                     role,
                     name,
                     version,
-                } => {
-                    let item = RunListItem {
-                        kind: if role {
-                            RunListKind::Role
-                        } else {
-                            RunListKind::Recipe
-                        },
-                        name,
-                        version,
-                    };
-                    self.entry(&item, &inner, stack);
-                }
+                } => self.entry(&RunListItem::new(role, name, version), &inner, stack),
                 RunEntry::BadVersion(_) | RunEntry::Bad => {
                     let d = Diagnostic::new(
                         Code::ChefRepoFile,
@@ -347,24 +332,16 @@ impl Walk<'_> {
             match lock.versions.get(name) {
                 Some(v) if *v == cb.version => {}
                 Some(v) => found.push(
-                    Diagnostic::new(
-                        Code::ChefLockMismatch,
-                        format!(
+                    origin.needs(Code::ChefLockMismatch, format!(
                             "{} locks `{name}` at {v}, but the chef repo has {}",
                             lock.file, cb.version
-                        ),
-                    )
-                    .label(origin.span, format!("needs `{name}`{}", origin.via_text()))
+                        ), &format!("needs `{name}`"))
                     .help(format!(
                         "update the lock (`chef update` or `berks update`), or put `{name}` {v} in the repo"
                     )),
                 ),
                 None => found.push(
-                    Diagnostic::new(
-                        Code::ChefLockMismatch,
-                        format!("{} does not lock `{name}`", lock.file),
-                    )
-                    .label(origin.span, format!("needs `{name}`{}", origin.via_text()))
+                    origin.needs(Code::ChefLockMismatch, format!("{} does not lock `{name}`", lock.file), &format!("needs `{name}`"))
                     .help("update the lock (`chef install` or `berks install`) so it holds every cookbook the run list needs"),
                 ),
             }
@@ -382,11 +359,7 @@ impl Walk<'_> {
             for f in &cb.files {
                 if std::str::from_utf8(&f.bytes).is_err() {
                     found.push(
-                        Diagnostic::new(
-                            Code::ChefRepoFile,
-                            format!("`cookbooks/{name}/{}` is not UTF-8 text", f.path),
-                        )
-                        .label(origin.span, format!("needs `{name}`{}", origin.via_text()))
+                        origin.needs(Code::ChefRepoFile, format!("`cookbooks/{name}/{}` is not UTF-8 text", f.path), &format!("needs `{name}`"))
                         .help("paasc vendors text files only: fetch binaries at converge time from a bucket the platform controls (remote_file with a checksum), or add the path to the cookbook's chefignore"),
                     );
                 }

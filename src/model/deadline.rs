@@ -109,9 +109,10 @@ pub fn plan(
         needed,
     };
     let left = left.ok_or_else(|| does_not_fit.clone())?;
+    // SHARES and `set` are both in stage order (bake, provision, validate, post).
     let mut out = [0u64; 4];
-    for (i, (stage, weight)) in SHARES.iter().enumerate() {
-        let value = match set.get(i).copied().flatten() {
+    for ((slot, (_, weight)), given) in out.iter_mut().zip(SHARES.iter()).zip(set) {
+        *slot = match given {
             Some(v) => v,
             None => {
                 let share = left * weight / weights.max(1);
@@ -121,15 +122,6 @@ pub fn plan(
                 share.min(MAX_STAGE_SECONDS)
             }
         };
-        let slot = match stage {
-            ToolStage::Bake => 0,
-            ToolStage::Provision => 1,
-            ToolStage::Validate => 2,
-            ToolStage::Post => 3,
-        };
-        if let Some(o) = out.get_mut(slot) {
-            *o = value;
-        }
     }
     let [bake, provision, validate, post] = out;
     Ok(Deadlines {

@@ -128,6 +128,21 @@ pub struct RunListItem {
     pub version: Option<String>,
 }
 
+impl RunListItem {
+    /// A role (`role[name]`) or a recipe (`cookbook[::recipe][@version]`).
+    pub fn new(role: bool, name: String, version: Option<String>) -> Self {
+        RunListItem {
+            kind: if role {
+                RunListKind::Role
+            } else {
+                RunListKind::Recipe
+            },
+            name,
+            version,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunListKind {

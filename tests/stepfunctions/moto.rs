@@ -400,41 +400,36 @@ impl<'a> Env<'a> {
             Some(&pipeline),
             json!({ "AliasName": "alias/paas-platform", "TargetKeyId": key["KeyMetadata"]["KeyId"] }),
         );
-        // The platform's audit table, as its module creates it.
-        server.json(
-            "dynamodb",
-            "DynamoDB_20120810.CreateTable",
-            &region,
-            Some(&pipeline),
-            json!({
-                "TableName": "paas-audit",
-                "AttributeDefinitions": [
-                    { "AttributeName": "release", "AttributeType": "S" },
-                    { "AttributeName": "execution_id", "AttributeType": "S" }
-                ],
-                "KeySchema": [
-                    { "AttributeName": "release", "KeyType": "HASH" },
-                    { "AttributeName": "execution_id", "KeyType": "RANGE" }
-                ],
-                "BillingMode": "PAY_PER_REQUEST",
-                "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "alias/paas-platform" },
-            }),
-        );
-
-        // The platform's release table: one item per app and env.
-        server.json(
-            "dynamodb",
-            "DynamoDB_20120810.CreateTable",
-            &region,
-            Some(&pipeline),
-            json!({
-                "TableName": "paas-releases",
-                "AttributeDefinitions": [{ "AttributeName": "release", "AttributeType": "S" }],
-                "KeySchema": [{ "AttributeName": "release", "KeyType": "HASH" }],
-                "BillingMode": "PAY_PER_REQUEST",
-                "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "alias/paas-platform" },
-            }),
-        );
+        // The platform's tables, as its module creates them: the audit
+        // trail (one record per execution) and the release state (one item
+        // per app and env).
+        for (table, keys) in [
+            ("paas-audit", &["release", "execution_id"][..]),
+            ("paas-releases", &["release"][..]),
+        ] {
+            let attributes: Vec<Value> = keys
+                .iter()
+                .map(|k| json!({ "AttributeName": k, "AttributeType": "S" }))
+                .collect();
+            let schema: Vec<Value> = keys
+                .iter()
+                .zip(["HASH", "RANGE"])
+                .map(|(k, kind)| json!({ "AttributeName": k, "KeyType": kind }))
+                .collect();
+            server.json(
+                "dynamodb",
+                "DynamoDB_20120810.CreateTable",
+                &region,
+                Some(&pipeline),
+                json!({
+                    "TableName": table,
+                    "AttributeDefinitions": attributes,
+                    "KeySchema": schema,
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "SSESpecification": { "Enabled": true, "SSEType": "KMS", "KMSMasterKeyId": "alias/paas-platform" },
+                }),
+            );
+        }
 
         // The topic the pipeline notifies (the spec's, else the platform's),
         // with a queue subscribed to read what was sent.

@@ -7,7 +7,7 @@ use super::super::values::{self as v, RunEntry};
 use super::base::base_def;
 use super::sub;
 use crate::diagnostics::{suggest, Code, Diagnostic};
-use crate::model::{Image, RunListItem, RunListKind};
+use crate::model::{Image, RunListItem};
 use crate::resolve::Program;
 use crate::schema;
 use crate::source::Span;
@@ -111,15 +111,7 @@ fn run_list_item(cx: &mut Cx, s: &str, span: Span) -> Option<RunListItem> {
             role,
             name,
             version,
-        } => Some(RunListItem {
-            kind: if role {
-                RunListKind::Role
-            } else {
-                RunListKind::Recipe
-            },
-            name,
-            version,
-        }),
+        } => Some(RunListItem::new(role, name, version)),
         RunEntry::BadVersion(ver) => {
             cx.push(
                 Diagnostic::new(
