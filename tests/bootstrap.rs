@@ -888,6 +888,118 @@ fn from_an_empty_account_to_the_first_release() {
             .any(|b| b["result"] == "SUCCEEDED" && b["execution"] == execution.as_str()),
         "{bodies:?}"
     );
+
+    // 6. The second release's Provision, with another AMI and what the
+    //    release table says is live (blue, the first AMI): green gets the
+    //    new AMI and the env's size, blue keeps its AMI and its size.
+    let live = server.json(
+        "dynamodb",
+        "DynamoDB_20120810.GetItem",
+        region,
+        Some(account),
+        serde_json::json!({ "TableName": "paas-releases", "Key": { "release": { "S": "demo/default" } } }),
+    );
+    assert_eq!(live["Item"]["live_colour"]["S"], "blue", "{live}");
+    assert_eq!(live["Item"]["live_ami"]["S"], ami.as_str(), "{live}");
+    let image_of = |template: &str| -> String {
+        let out = server.query(
+            "ec2",
+            region,
+            Some(account),
+            &[
+                ("Action", "DescribeLaunchTemplateVersions"),
+                ("Version", "2016-11-15"),
+                ("LaunchTemplateName", template),
+                ("LaunchTemplateVersion.1", "$Latest"),
+            ],
+        );
+        between(&out, "<imageId>", "</imageId>")
+            .unwrap_or_else(|| panic!("{template}: {out}"))
+            .to_string()
+    };
+    let group = |name: &str| -> (String, String) {
+        let out = server.query(
+            "autoscaling",
+            region,
+            Some(account),
+            &[
+                ("Action", "DescribeAutoScalingGroups"),
+                ("Version", "2011-01-01"),
+                ("AutoScalingGroupNames.member.1", name),
+            ],
+        );
+        let get = |tag: &str| {
+            between(&out, &format!("<{tag}>"), &format!("</{tag}>"))
+                .unwrap_or_else(|| panic!("{name}: {out}"))
+                .to_string()
+        };
+        (get("DesiredCapacity"), get("TargetGroupARNs"))
+    };
+    assert_eq!(image_of("paas-demo-default-blue"), ami);
+    assert_eq!(
+        group("demo-default-green").0,
+        "0",
+        "green is empty before its first release"
+    );
+    let (blue_size, blue_groups) = group("demo-default-blue");
+    let ami2 = register_image_named(&server, region, account, "paas-demo-default-1.0.1");
+    let release2 = [
+        ("ami_id", ami2.as_str()),
+        ("live_colour", "blue"),
+        ("live_ami_id", ami.as_str()),
+        ("blue_weight", "100"),
+        ("green_weight", "0"),
+    ];
+    app_module.apply(&release2);
+    app_module.assert_no_changes(&release2);
+    assert_eq!(
+        image_of("paas-demo-default-green"),
+        ami2,
+        "the idle colour has the new AMI"
+    );
+    assert_eq!(
+        image_of("paas-demo-default-blue"),
+        ami,
+        "the live colour keeps its AMI"
+    );
+    assert_eq!(
+        group("demo-default-blue"),
+        (blue_size, blue_groups.clone()),
+        "the live colour keeps its size and group"
+    );
+    let (green_size, green_groups) = group("demo-default-green");
+    assert_eq!(green_size, "1", "the idle colour has the env's size");
+    assert!(
+        green_groups.contains("demo-default-green"),
+        "{green_groups}"
+    );
+    assert!(
+        !green_groups.contains("demo-default-blue"),
+        "each colour in its own target group: {green_groups}"
+    );
+    // The alarms the bakes watch, on the colour's target group.
+    let alarms = server.query(
+        "monitoring",
+        region,
+        Some(account),
+        &[
+            ("Action", "DescribeAlarms"),
+            ("Version", "2010-08-01"),
+            ("AlarmNamePrefix", "paas-demo-default-green-"),
+        ],
+    );
+    for kind in ["errors", "unhealthy", "latency"] {
+        assert!(
+            alarms.contains(&format!(
+                "<AlarmName>paas-demo-default-green-{kind}</AlarmName>"
+            )),
+            "{alarms}"
+        );
+    }
+    assert!(
+        alarms.contains("targetgroup/demo-default-green/"),
+        "{alarms}"
+    );
 }
 
 #[cfg(feature = "deploy")]
@@ -942,6 +1054,16 @@ fn server_call(
 #[cfg(feature = "deploy")]
 /// The AMI the bake would have produced, owned by the account.
 fn register_image(server: &pipeline_moto::Server, region: &str, account: &str) -> String {
+    register_image_named(server, region, account, "paas-demo-default-1.0.0")
+}
+
+#[cfg(feature = "deploy")]
+fn register_image_named(
+    server: &pipeline_moto::Server,
+    region: &str,
+    account: &str,
+    name: &str,
+) -> String {
     let out = server.query(
         "ec2",
         region,
@@ -949,7 +1071,7 @@ fn register_image(server: &pipeline_moto::Server, region: &str, account: &str) -
         &[
             ("Action", "RegisterImage"),
             ("Version", "2016-11-15"),
-            ("Name", "paas-demo-default-1.0.0"),
+            ("Name", name),
             ("RootDeviceName", "/dev/xvda"),
             ("BlockDeviceMapping.1.DeviceName", "/dev/xvda"),
             ("BlockDeviceMapping.1.Ebs.VolumeSize", "8"),

@@ -708,7 +708,7 @@ fn identical_deploy_starts_nothing_new_and_changed_spec_updates() {
     let mut changed = app.clone();
     changed.pipeline.timeout_seconds = 3600;
     changed.pipeline.deadlines =
-        paasc::model::deadline::plan(3600, 1, changed.release.bake_seconds, [None; 4]).unwrap();
+        paasc::model::deadline::plan(3600, &changed.release, [None; 4]).unwrap();
     let artifacts = built(&changed);
     // One release at a time: while the first runs, a changed spec is refused
     // before anything is written (its documents would change what the

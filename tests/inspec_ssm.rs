@@ -369,6 +369,8 @@ fn ssm_document_facts() {
             "BlueWeight",
             "ExecutionId",
             "GreenWeight",
+            "LiveAmiId",
+            "LiveColour",
             "StateBucket",
             "StateKmsKey"
         ]
@@ -376,7 +378,7 @@ fn ssm_document_facts() {
     let s = script(&prov);
     assert!(s.contains("terraform init -input=false -no-color -backend-config=\"bucket=${STATE_BUCKET}\" -backend-config=\"kms_key_id=${STATE_KMS_KEY}\""), "{s}");
     assert!(
-        s.contains("terraform apply -input=false -no-color -auto-approve -var \"ami_id=${AMI_ID}\" -var \"blue_weight=${BLUE_WEIGHT}\" -var \"green_weight=${GREEN_WEIGHT}\""),
+        s.contains("terraform apply -input=false -no-color -auto-approve -var \"ami_id=${AMI_ID}\" -var \"blue_weight=${BLUE_WEIGHT}\" -var \"green_weight=${GREEN_WEIGHT}\" -var \"live_colour=${LIVE_COLOUR}\" -var \"live_ami_id=${LIVE_AMI_ID}\""),
         "{s}"
     );
     assert!(
@@ -441,10 +443,14 @@ fn ssm_document_facts() {
             "AmiId",
             "ArtifactBucket",
             "ArtifactPrefix",
-            "ExecutionId"
+            "Colour",
+            "ExecutionId",
+            "LiveAmiId"
         ]
     );
     let s = script(&post);
+    // Blue-green: the smoke test reaches the colour that took the release.
+    assert!(s.contains("--header \"X-Paas-Colour: ${COLOUR}\""), "{s}");
     assert!(
         s.contains("URL=\"https://${ALB_DNS_NAME}${HEALTH_PATH}\""),
         "{s}"
@@ -755,7 +761,15 @@ case "$1 $2" in
     else
       src="${@: -2:1}"; cp "$src" "$STUB_DIR/uploaded.json"
     fi ;;
-  "autoscaling describe-auto-scaling-groups") printf 'i-0123456789abcdef0\ti-0fedcba987654321\n' ;;
+  "autoscaling describe-auto-scaling-groups")
+    case "$*" in
+      *DesiredCapacity*) echo "${STUB_LIVE_SIZE:-2}" ;;
+      *"length(AutoScalingGroups[0].Instances)"*) if [ -f "$STUB_DIR/emptied" ]; then echo 0; else echo "${STUB_LEFT:-0}"; fi ;;
+      *) printf 'i-0123456789abcdef0\ti-0fedcba987654321\n' ;;
+    esac ;;
+  "autoscaling set-desired-capacity") ;;
+  "autoscaling update-auto-scaling-group") touch "$STUB_DIR/emptied" ;;
+  "elbv2 describe-target-health") echo "${STUB_HEALTHY:-9}" ;;
   "sts assume-role") printf 'AKIAEXAMPLE\tsecret\ttoken\n' ;;
   "logs describe-log-streams") echo 1700000000000 ;;
   "logs create-export-task") echo 't-1' ;;
@@ -795,7 +809,11 @@ esac
 echo "terraform $*" >> "$STUB_LOG"
 case "$1" in
   init|apply) echo "terraform $1: lots of output" ;;
-  output) printf '{\n  "alb_dns_name": {\n    "sensitive": false,\n    "type": "string",\n    "value": "a b"\n  }\n}\n' ;;
+  output)
+    case "$*" in
+      *-raw*) echo "arn:aws:elasticloadbalancing:eu-west-1:222233334444:targetgroup/${@: -1}/0123456789abcdef" ;;
+      *) printf '{\n  "alb_dns_name": {\n    "sensitive": false,\n    "type": "string",\n    "value": "a b"\n  }\n}\n' ;;
+    esac ;;
   *) exit 1 ;;
 esac
 "#,
@@ -807,7 +825,7 @@ echo "cinc-auditor $*" >> "$STUB_LOG"
 case "$1" in
   plugin) echo "train-awsssm  0.2.4  gem (user)" ;;
   exec)
-    for a in "$@"; do case "$a" in json:*) printf '{"profiles":[],"target":"%s"}' "$4" > "${a#json:}" ;; esac; done
+    for a in "$@"; do case "$a" in json:*) case "${STUB_INSPEC_RC:-0}" in 100) R='{"status":"passed"},{"status":"failed"}' ;; 101) R='{"status":"passed"},{"status":"skipped"}' ;; *) R='{"status":"passed"},{"status":"passed"}' ;; esac; printf '{"profiles":[{"status":"loaded","controls":[{"results":[%s]}]}],"target":"%s"}' "$R" "$4" > "${a#json:}" ;; esac; done
     echo "Profile Summary: ..."
     exit "${STUB_INSPEC_RC:-0}" ;;
   *) exit 1 ;;
@@ -967,6 +985,9 @@ const VALUES: &[(&str, &str)] = &[
     ("ExecutionId", "shop-prod-1_4_0-0123abcd4567"),
     ("AmiId", AMI),
     ("AsgName", "shop-prod-green"),
+    ("Colour", "green"),
+    ("LiveColour", "blue"),
+    ("LiveAmiId", "ami-0fedcba9876543210"),
     ("AlbDnsName", "shop-prod-123456.eu-west-1.elb.amazonaws.com"),
     ("StateBucket", "paas-tfstate-777788889999-eu-west-1"),
     (
@@ -1021,10 +1042,59 @@ fn ssm_scripts_run_with_stub_tools() {
         let outputs: Value = serde_json::from_str(&r.stdout).unwrap();
         assert_eq!(outputs["alb_dns_name"]["value"], "a b");
         let weights = if app.release.strategy == Strategy::BlueGreen {
-            " -var blue_weight=100 -var green_weight=0"
+            " -var blue_weight=100 -var green_weight=0 -var live_colour=blue -var live_ami_id=ami-0fedcba9876543210"
         } else {
             ""
         };
+        if app.release.strategy == Strategy::BlueGreen {
+            // The idle colour (green: blue is live, with 2 hosts) gets at
+            // least the live colour's size, at most the env's max, and the
+            // stage waits for that many healthy targets.
+            let want = app.fleet.desired.max(2).min(app.fleet.max);
+            assert!(
+                r.log.contains(&format!(
+                    "aws autoscaling set-desired-capacity --auto-scaling-group-name {}-green --desired-capacity {want}",
+                    app.prefix()
+                )),
+                "{}",
+                r.log
+            );
+            assert!(r.log.contains("aws elbv2 describe-target-health --target-group-arn arn:aws:elasticloadbalancing:eu-west-1:222233334444:targetgroup/green_target_group_arn/"), "{}", r.log);
+            assert!(
+                r.log
+                    .contains("terraform output -no-color -raw green_target_group_arn"),
+                "{}",
+                r.log
+            );
+            // An idle colour that still has hosts (of an older AMI) is
+            // emptied before the apply puts the new AMI on it.
+            assert!(!r.log.contains("update-auto-scaling-group"), "{}", r.log);
+            let r = run_document_with(&app, "provision", VALUES, 0, &|_| {}, &[("STUB_LEFT", "2")]);
+            assert_eq!(r.code, 0, "{}", r.log);
+            let empty = r
+                .log
+                .find(&format!("aws autoscaling update-auto-scaling-group --auto-scaling-group-name {}-green --min-size 0 --desired-capacity 0", app.prefix()))
+                .unwrap_or_else(|| panic!("{}", r.log));
+            assert!(empty < r.log.find("terraform apply").unwrap(), "{}", r.log);
+            // Too few healthy hosts by the deadline: the stage fails.
+            let mut short = app.clone();
+            short.pipeline.deadlines.provision = 61;
+            let r = run_document_with(
+                &short,
+                "provision",
+                VALUES,
+                0,
+                &|_| {},
+                &[("STUB_HEALTHY", "0")],
+            );
+            assert_eq!(r.code, 1, "{}", r.log);
+            assert!(
+                r.log.contains("became healthy before the stage's deadline"),
+                "{}",
+                r.log
+            );
+            assert!(r.stdout.is_empty(), "{:?}", r.stdout);
+        }
         assert!(
             r.log.contains(&format!(
                 "terraform apply -input=false -no-color -auto-approve -var ami_id={AMI}{weights}"
@@ -1057,6 +1127,21 @@ fn ssm_scripts_run_with_stub_tools() {
             let summary: Value =
                 serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {:?}", r.stdout));
             assert_eq!(summary["status"], status);
+            // Results over both hosts, counted from their reports.
+            let counts = match rc {
+                100 => (2, 2, 0),
+                101 => (2, 0, 2),
+                _ => (4, 0, 0),
+            };
+            assert_eq!(
+                (
+                    summary["passed"].as_u64(),
+                    summary["failed"].as_u64(),
+                    summary["skipped"].as_u64()
+                ),
+                (Some(counts.0), Some(counts.1), Some(counts.2)),
+                "{summary}"
+            );
             assert_eq!(
                 summary["report"],
                 format!(
@@ -1138,6 +1223,15 @@ fn ssm_scripts_run_with_stub_tools() {
                 r.log
             );
         }
+        // The AMI the live hosts run is kept whatever its age (a release that
+        // passed PostProvision and then failed is "released" and newer).
+        let live_old: Vec<(&str, &str)> = VALUES
+            .iter()
+            .map(|&(k, v)| if k == "LiveAmiId" { (k, "ami-0aaaaaaaaaaaaaaaa") } else { (k, v) })
+            .collect();
+        let r = run_document(&app, "post", &live_old, 0);
+        assert_eq!(r.code, 0, "{what} post:\n{}", r.log);
+        assert!(!r.log.contains("deregister-image --image-id ami-0aaaaaaaaaaaaaaaa"), "{}", r.log);
         let scheme = if app.service.https.is_some() {
             "--insecure"
         } else {

@@ -19,7 +19,7 @@ mod moto;
 use paasc::emit::stepfunctions;
 use paasc::model::names::{state, ToolStage};
 use paasc::model::{sample, App, Kms, Strategy, Workers};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -225,10 +225,25 @@ fn shape_order_and_names_follow_the_model() {
     // then the inputs as a SecureString with the platform key (the pipeline
     // account's own), then the audit record in the platform's table, opened
     // once (conditional write); the pipeline creates no table.
+    assert_eq!(def["States"]["PreProvision"]["Next"], "ReadLiveRelease");
+    // The live release read from the taken item: blue-green picks the idle
+    // colour, and every way on leads to the inputs.
+    for pass in ["LiveIsBlue", "LiveIsGreen", "NothingLive"] {
+        assert_eq!(def["States"][pass]["Next"], "StartStageClock", "{pass}");
+        assert_eq!(def["States"][pass]["ResultPath"], "$.live", "{pass}");
+    }
+    assert_eq!(def["States"]["LiveIsBlue"]["Parameters"]["idle"], "green");
     assert_eq!(
-        def["States"]["PreProvision"]["Next"],
-        "RecordExecutionInputs"
+        def["States"]["LiveIsBlue"]["Parameters"]["idle_asg"],
+        "shop-prod-green"
     );
+    assert_eq!(
+        def["States"]["LiveIsBlue"]["Parameters"]["weights"],
+        json!({"blue": "100", "green": "0"})
+    );
+    assert_eq!(def["States"]["LiveIsGreen"]["Parameters"]["idle"], "blue");
+    assert_eq!(def["States"]["NothingLive"]["Parameters"]["idle"], "blue");
+    assert_eq!(def["States"]["NothingLive"]["Parameters"]["colour"], "none");
     let pre = &def["States"]["RecordExecutionInputs"];
     assert_eq!(pre["Resource"], "arn:aws:states:::aws-sdk:ssm:putParameter");
     assert_eq!(pre["Parameters"]["Type"], "SecureString");
@@ -312,52 +327,121 @@ fn shape_order_and_names_follow_the_model() {
         def["States"]["ProvisionOutputs"]["Parameters"]["outputs"]["listener_arn.$"],
         "$.provision.raw.listener_arn.value"
     );
+    // Validation checks the idle colour's hosts only; the smoke test reaches it by header.
     assert_eq!(
         def["States"]["Validation"]["Parameters"]["Parameters"]["AsgName.$"],
-        "States.Array($.provision.outputs.asg_name)"
+        "States.Array($.live.idle_asg)"
+    );
+    assert_eq!(
+        def["States"]["PostProvision"]["Parameters"]["Parameters"]["Colour.$"],
+        "States.Array($.live.idle)"
+    );
+    // Provision keeps the live colour's AMI and weights.
+    let provision = &def["States"]["Provision"]["Parameters"]["Parameters"];
+    assert_eq!(provision["LiveColour.$"], "States.Array($.live.colour)");
+    assert_eq!(provision["LiveAmiId.$"], "States.Array($.live.ami)");
+    assert_eq!(
+        provision["BlueWeight.$"],
+        "States.Array($.live.weights.blue)"
+    );
+    assert_eq!(
+        def["States"]["ProvisionOutputs"]["Next"],
+        "PickTargetGroups"
+    );
+    assert_eq!(
+        def["States"]["IdleIsGreen"]["Parameters"]["idle.$"],
+        "$.provision.outputs.green_target_group_arn"
+    );
+    assert_eq!(
+        def["States"]["IdleIsGreen"]["Parameters"]["live.$"],
+        "$.provision.outputs.blue_target_group_arn"
     );
     assert_eq!(
         def["States"]["PostProvision"]["Parameters"]["Parameters"]["AlbDnsName.$"],
         "States.Array($.provision.outputs.alb_dns_name)"
     );
 
-    // PostProvision: one shift per release.shift entry, release.bake apart, then audit, notify, succeed.
+    // PostProvision: one shift per release.shift entry, each followed by a
+    // bake that watches the idle colour's alarms; then the release recorded
+    // live, the previous colour kept warm and scaled down, audit, notify.
     let post_choice = def["States"]["PostProvisionStatus"].to_string();
     assert!(post_choice.contains("ShiftTraffic25Percent"));
-    let tail = chain(&def, "ShiftTraffic25Percent", 50);
+    for (idle, next) in [
+        (25u64, "ShiftTraffic50Percent"),
+        (50, "ShiftTraffic100Percent"),
+        (100, "RecordLiveRelease"),
+    ] {
+        let bake = format!("BakeAt{idle}Percent");
+        assert_eq!(
+            chain(&def, &format!("ShiftTraffic{idle}Percent"), 10),
+            [
+                format!("ShiftTraffic{idle}Percent"),
+                bake.clone(),
+                format!("{bake}Wait"),
+                format!("{bake}Tick"),
+                format!("{bake}Alarms"),
+                format!("{bake}Check"),
+            ]
+        );
+        let alarms = &def["States"][format!("{bake}Alarms")];
+        assert_eq!(
+            alarms["Resource"],
+            "arn:aws:states:::aws-sdk:cloudwatch:describeAlarms"
+        );
+        assert_eq!(
+            alarms["Parameters"]["AlarmNamePrefix.$"],
+            "$.live.alarm_prefix"
+        );
+        assert_eq!(alarms["Parameters"]["StateValue"], "ALARM");
+        let check = &def["States"][format!("{bake}Check")];
+        assert_eq!(
+            check["Choices"][0]["Next"],
+            format!("AlarmFiredAt{idle}Percent")
+        );
+        assert_eq!(check["Choices"][1]["NumericGreaterThanEquals"], 120);
+        assert_eq!(check["Choices"][1]["Next"], next);
+        assert_eq!(check["Default"], format!("{bake}Wait"));
+        assert_eq!(
+            def["States"][format!("AlarmFiredAt{idle}Percent")]["Next"],
+            "Rollback"
+        );
+        let st = &def["States"][format!("ShiftTraffic{idle}Percent")];
+        assert_eq!(
+            st["Resource"],
+            "arn:aws:states:::aws-sdk:elasticloadbalancingv2:modifyListener"
+        );
+        let groups = &st["Parameters"]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"];
+        assert_eq!(groups[0]["Weight"], 100 - idle);
+        assert_eq!(groups[0]["TargetGroupArn.$"], "$.target_groups.live");
+        assert_eq!(groups[1]["Weight"], idle);
+        assert_eq!(groups[1]["TargetGroupArn.$"], "$.target_groups.idle");
+        assert_eq!(
+            st["Credentials"]["RoleArn"],
+            "arn:aws:iam::222233334444:role/paas-provision-eu-west-1"
+        );
+    }
     assert_eq!(
-        tail,
+        chain(&def, "RecordLiveRelease", 10),
         [
-            "ShiftTraffic25Percent",
-            "BakeAt25Percent",
-            "ShiftTraffic50Percent",
-            "BakeAt50Percent",
-            "ShiftTraffic100Percent",
+            "RecordLiveRelease",
+            "KeepPreviousColourWarm",
+            "ScaleDownPreviousColour",
             "CloseAuditRecord",
             "ReleaseLock",
             "NotifySuccess",
             "Succeeded"
         ]
     );
-    assert_eq!(def["States"]["BakeAt25Percent"]["Seconds"], 120);
-    for green in [25u64, 50, 100] {
-        let st = &def["States"][format!("ShiftTraffic{green}Percent")];
-        assert_eq!(
-            st["Resource"],
-            "arn:aws:states:::aws-sdk:elasticloadbalancingv2:modifyListener"
-        );
-        let groups = &st["Parameters"]["DefaultActions"][0]["ForwardConfig"]["TargetGroups"];
-        assert_eq!(groups[0]["Weight"], 100 - green);
-        assert_eq!(groups[1]["Weight"], green);
-        assert_eq!(
-            groups[1]["TargetGroupArn.$"],
-            "$.provision.outputs.green_target_group_arn"
-        );
-        assert_eq!(
-            st["Credentials"]["RoleArn"],
-            "arn:aws:iam::222233334444:role/paas-provision-eu-west-1"
-        );
-    }
+    assert_eq!(def["States"]["KeepPreviousColourWarm"]["Seconds"], 600);
+    assert_eq!(
+        def["States"]["ScaleDownPreviousColour"]["Parameters"]["AutoScalingGroupName.$"],
+        "$.live.live_asg"
+    );
+    assert_eq!(
+        def["States"]["RecordLiveRelease"]["Parameters"]["ExpressionAttributeValues"][":colour"]
+            ["S.$"],
+        "$.live.idle"
+    );
     let close = &def["States"]["CloseAuditRecord"];
     assert_eq!(close["Resource"], "arn:aws:states:::dynamodb:updateItem");
     assert!(close["Parameters"]["UpdateExpression"]
@@ -369,22 +453,54 @@ fn shape_order_and_names_follow_the_model() {
         app.pipeline.notify.clone().unwrap()
     );
 
-    // Failure path: rollback (blue 100 / green 0) -> audit -> notify -> Fail with the error.
+    // Failure path: rollback (live colour 100 / idle 0, idle scaled to
+    // zero) -> audit -> notify -> Fail with the error.
     assert_eq!(def["States"]["Rollback"]["Type"], "Choice");
     let rb = &def["States"]["RollbackTraffic"]["Parameters"]["DefaultActions"][0]["ForwardConfig"]
         ["TargetGroups"];
     assert_eq!(rb[0]["Weight"], 100);
+    assert_eq!(rb[0]["TargetGroupArn.$"], "$.target_groups.live");
     assert_eq!(rb[1]["Weight"], 0);
     assert_eq!(
+        def["States"]["ScaleDownIdleColour"]["Parameters"]["AutoScalingGroupName.$"],
+        "$.live.idle_asg"
+    );
+    assert_eq!(
         chain(&def, "RollbackTraffic", 10),
+        ["RollbackTraffic", "ScaleDownIdleColour", "StageTimesKnown"]
+    );
+    assert_eq!(
+        chain(&def, "CloseAuditRecordFailed", 10),
         [
-            "RollbackTraffic",
             "CloseAuditRecordFailed",
             "ReleaseLockAfterFailure",
             "NotifyFailure",
             "CheckErrorName"
         ]
     );
+    // Each stage's start and end: a clock before each stage, closed into
+    // the record on both ends (an execution refused before PreProvision's
+    // clock gets an empty one).
+    assert_eq!(def["States"]["BakeryClock"]["Next"], "Bakery");
+    assert_eq!(def["States"]["OpenAuditRecord"]["Next"], "BakeryClock");
+    let post_clock = &def["States"]["PostProvisionClock"]["Parameters"];
+    assert_eq!(post_clock["validation"]["ended.$"], "$$.State.EnteredTime");
+    assert_eq!(
+        post_clock["validation"]["started.$"],
+        "$.times.validation.started"
+    );
+    assert_eq!(post_clock["bakery.$"], "$.times.bakery");
+    assert_eq!(
+        post_clock["post_provision"]["started.$"],
+        "$$.State.EnteredTime"
+    );
+    for close in ["CloseAuditRecord", "CloseAuditRecordFailed"] {
+        assert_eq!(
+            def["States"][close]["Parameters"]["ExpressionAttributeValues"][":stage_times"]["S.$"],
+            "States.JsonToString($.times)"
+        );
+    }
+    assert_eq!(def["States"]["StageTimesKnown"]["Default"], "NoStageTimes");
     assert_eq!(
         def["States"]["NotifyFailure"]["Resource"],
         "arn:aws:states:::sns:publish"
@@ -500,18 +616,23 @@ fn workers_and_strategies() {
     ignore = "tool tier (moto): scripts/test.sh runs it"
 )]
 fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
-    let app = moto::isolated(
+    // Bakes of 3 s: long enough to set an alarm while one runs.
+    let mut app = moto::isolated(
         moto::executable(compile(&root().join("examples/shop.paas"), Some("prod"))),
         "200000000001",
         "200000000002",
     );
+    app.release.bake_seconds = 3;
     let server = moto::Server::start();
     let env = moto::Env::prepare(&server, &app);
+    let (blue, green) = (app.asg_name("blue"), app.asg_name("green"));
 
+    // 1. The first release: nothing live, blue takes it.
     let run = env.run(&app, "ok", moto::Outcome::Success);
     assert_eq!(run.status, "SUCCEEDED", "history:\n{}", run.history_text());
     for s in [
         state::PRE_PROVISION,
+        "NothingLive",
         "OpenAuditRecord",
         state::BAKERY,
         "BakeryWait",
@@ -520,12 +641,18 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         "BakeryOutput",
         state::PROVISION,
         "ProvisionOutputs",
+        "IdleIsBlue",
         state::VALIDATION,
+        "ValidationOutput",
         state::POST_PROVISION,
         "ShiftTraffic25Percent",
-        "BakeAt25Percent",
+        "BakeAt25PercentAlarms",
         "ShiftTraffic50Percent",
         "ShiftTraffic100Percent",
+        "BakeAt100PercentCheck",
+        "RecordLiveRelease",
+        "KeepPreviousColourWarm",
+        "ScaleDownPreviousColour",
         state::CLOSE_AUDIT_RECORD,
         state::NOTIFY_SUCCESS,
         state::SUCCEEDED,
@@ -544,6 +671,14 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         "history:\n{}",
         run.history_text()
     );
+    // Each bake of 3 s polled its alarms three times.
+    // Each bake of 3 s waited once (polls are a minute, or the bake when shorter).
+    assert_eq!(
+        run.entered_count("BakeAt25PercentAlarms"),
+        1,
+        "{}",
+        run.history_text()
+    );
     // Stage order in the history.
     let order: Vec<usize> = [
         state::PRE_PROVISION,
@@ -559,19 +694,62 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         order.windows(2).all(|w| w[0] < w[1]),
         "stages out of order: {order:?}"
     );
-    // Side effects in the emulator's services.
-    assert_eq!(
-        env.listener_weights(),
-        (0, 100),
-        "all traffic on green after the last shift"
-    );
+    // Side effects in the emulator's services: blue takes all the traffic
+    // and is recorded live; green (the stand-in "live" colour) is empty.
+    assert_eq!(env.listener_weights(), (100, 0), "all traffic on blue");
+    let item = env.release_item(&app);
+    assert_eq!(item["live_colour"]["S"], "blue", "{item}");
+    assert_eq!(item["live_ami"]["S"], moto::AMI_ID, "{item}");
+    assert_eq!(env.desired_capacity(&green), 0);
+    assert_eq!(env.desired_capacity(&blue), 1);
     let record = env.audit_record(&app, &run.arn);
     assert_eq!(record["status"]["S"], "SUCCEEDED");
     assert_eq!(record["ami_id"]["S"], moto::AMI_ID);
+    assert_eq!(record["previous_ami"]["S"], "");
+    assert_eq!(record["colour"]["S"], "blue");
     assert_eq!(record["content_hash"]["S"], moto::CONTENT_HASH);
     assert_eq!(
         record["caller"]["S"],
         "arn:aws:sts::200000000001:assumed-role/ci/test"
+    );
+    let resources: Value =
+        serde_json::from_str(record["resources"]["S"].as_str().unwrap()).unwrap();
+    assert!(
+        resources["aws_lb.this"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:elasticloadbalancing:"),
+        "{resources}"
+    );
+    let validation: Value =
+        serde_json::from_str(record["validation"]["S"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (
+            validation["passed"].as_u64(),
+            validation["skipped"].as_u64()
+        ),
+        (Some(12), Some(1)),
+        "{validation}"
+    );
+    assert!(
+        validation["report"].as_str().unwrap().starts_with("s3://"),
+        "{validation}"
+    );
+    assert!(record["live_since"]["S"].as_str().is_some(), "{record}");
+    let times: Value = serde_json::from_str(record["stage_times"]["S"].as_str().unwrap()).unwrap();
+    for stage in ["pre_provision", "bakery", "provision", "validation"] {
+        let (started, ended) = (
+            times[stage]["started"].as_str(),
+            times[stage]["ended"].as_str(),
+        );
+        assert!(
+            started.is_some() && ended.is_some() && started <= ended,
+            "{stage}: {times}"
+        );
+    }
+    assert!(
+        times["validation"]["ended"].as_str() <= times["post_provision"]["started"].as_str(),
+        "{times}"
     );
     env.assert_secure_parameter(&app);
     let messages = env.notifications();
@@ -582,7 +760,73 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         "{messages:?}"
     );
 
-    // Second execution: Validation fails.
+    // 2. The second release: green takes it; its error alarm fires while
+    //    the second shift bakes. The traffic goes back to blue, green is
+    //    emptied, blue stays the live colour.
+    env.write_success(&app);
+    let arn = env.start(&app, "alarm");
+    env.wait_until_entered(&arn, "ShiftTraffic50Percent");
+    let alarm = format!("{}errors", app.alarm_prefix("green"));
+    env.set_alarm(&alarm, "ALARM");
+    let run = env.wait(&arn);
+    env.set_alarm(&alarm, "OK");
+    assert_eq!(run.status, "FAILED", "history:\n{}", run.history_text());
+    assert_eq!(run.error.as_deref(), Some("paasc.AlarmFired"));
+    assert!(
+        run.cause.as_deref().unwrap().contains(&alarm),
+        "{:?}",
+        run.cause
+    );
+    assert!(
+        run.cause.as_deref().unwrap().contains("50%"),
+        "{:?}",
+        run.cause
+    );
+    for s in [
+        "LiveIsBlue",
+        "IdleIsGreen",
+        "AlarmFiredAt50Percent",
+        "RollbackTraffic",
+        "ScaleDownIdleColour",
+        "CloseAuditRecordFailed",
+    ] {
+        assert!(
+            run.entered(s),
+            "{s} not entered; history:\n{}",
+            run.history_text()
+        );
+    }
+    assert!(!run.entered("AlarmFiredAt25Percent"));
+    assert!(!run.entered("RecordLiveRelease"));
+    assert_eq!(
+        env.listener_weights(),
+        (100, 0),
+        "rollback put all traffic back on blue"
+    );
+    assert_eq!(
+        env.desired_capacity(&green),
+        0,
+        "the idle colour is emptied"
+    );
+    assert_eq!(
+        env.desired_capacity(&blue),
+        1,
+        "the live colour is untouched"
+    );
+    let item = env.release_item(&app);
+    assert_eq!(item["live_colour"]["S"], "blue", "{item}");
+    let record = env.audit_record(&app, &run.arn);
+    assert_eq!(record["status"]["S"], "FAILED");
+    assert_eq!(record["colour"]["S"], "green");
+    assert_eq!(record["previous_ami"]["S"], moto::AMI_ID);
+    assert!(record["error"]["S"]
+        .as_str()
+        .unwrap()
+        .contains("AlarmFired"));
+    let times: Value = serde_json::from_str(record["stage_times"]["S"].as_str().unwrap()).unwrap();
+    assert!(times["post_provision"]["started"].is_string(), "{times}");
+
+    // 3. Validation fails: nothing shifted, the traffic stays on blue.
     let run = env.run(&app, "validation-fails", moto::Outcome::FailAt("validate"));
     assert_eq!(run.status, "FAILED", "history:\n{}", run.history_text());
     for s in [
@@ -590,6 +834,7 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
         "ValidationFailed",
         state::ROLLBACK,
         "RollbackTraffic",
+        "ScaleDownIdleColour",
         "CloseAuditRecordFailed",
         state::NOTIFY_FAILURE,
         state::FAILED,
@@ -602,11 +847,7 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
     }
     assert!(!run.entered(state::POST_PROVISION));
     assert_eq!(run.error.as_deref(), Some("paasc.ValidationCommandFailed"));
-    assert_eq!(
-        env.listener_weights(),
-        (100, 0),
-        "rollback put all traffic back on blue"
-    );
+    assert_eq!(env.listener_weights(), (100, 0));
     let record = env.audit_record(&app, &run.arn);
     assert_eq!(record["status"]["S"], "FAILED");
     assert!(record["error"]["S"]
@@ -620,6 +861,75 @@ fn moto_blue_green_succeeds_then_validation_failure_rolls_back() {
             .any(|m| m["result"] == "FAILED"
                 && m["error"]["Error"] == "paasc.ValidationCommandFailed"),
         "{messages:?}"
+    );
+
+    // 4. The next good release goes to green, which becomes live; blue is
+    //    scaled to zero after the keep-warm time.
+    let run = env.run(&app, "to-green", moto::Outcome::Success);
+    assert_eq!(run.status, "SUCCEEDED", "history:\n{}", run.history_text());
+    assert!(run.entered("LiveIsBlue") && run.entered("IdleIsGreen"));
+    assert_eq!(env.listener_weights(), (0, 100), "all traffic on green");
+    assert_eq!(env.release_item(&app)["live_colour"]["S"], "green");
+    assert_eq!(
+        env.desired_capacity(&blue),
+        0,
+        "the previous colour is scaled down"
+    );
+}
+
+/// Rolling, in moto: Validation waits for the instance refresh Terraform
+/// started (InProgress, then Successful), the release is recorded live with
+/// its AMI; a failed Validation asks for the refresh's rollback (none is in
+/// progress any more: the path goes on) and reports.
+#[test]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
+fn moto_rolling_waits_for_the_instance_refresh() {
+    let app = moto::isolated(
+        moto::executable(compile(&root().join("examples/batch.paas"), None)),
+        "200000000021",
+        "200000000022",
+    );
+    assert_eq!(app.release.strategy, Strategy::Rolling);
+    // batch serves its stages with activity workers; this test is about
+    // the refresh, so its stages run through SSM like the other tests'.
+    let mut app = app;
+    app.pipeline.workers = Workers::Ssm;
+    let server = moto::Server::start();
+    let env = moto::Env::prepare(&server, &app);
+    // The refresh Terraform's apply starts when the launch template changes.
+    env.start_instance_refresh(&app.asg_name("this"));
+    let run = env.run(&app, "ok", moto::Outcome::Success);
+    assert_eq!(run.status, "SUCCEEDED", "history:\n{}", run.history_text());
+    assert!(run.entered("InstanceRefreshWait"), "{}", run.history_text());
+    assert_eq!(
+        run.entered_count("DescribeInstanceRefresh"),
+        2,
+        "{}",
+        run.history_text()
+    );
+    assert!(run.first_entered("DescribeInstanceRefresh") < run.first_entered(state::VALIDATION));
+    assert!(run.entered("RecordLiveRelease"));
+    assert_eq!(env.release_item(&app)["live_ami"]["S"], moto::AMI_ID);
+    let record = env.audit_record(&app, &run.arn);
+    assert_eq!(record["status"]["S"], "SUCCEEDED");
+    assert_eq!(record["previous_ami"]["S"], "");
+
+    let run = env.run(&app, "validation-fails", moto::Outcome::FailAt("validate"));
+    assert_eq!(run.status, "FAILED", "history:\n{}", run.history_text());
+    assert!(run.entered("LiveReleaseKnown"));
+    assert!(
+        run.entered("RollbackInstanceRefresh"),
+        "{}",
+        run.history_text()
+    );
+    assert!(run.entered("CloseAuditRecordFailed"));
+    assert_eq!(run.error.as_deref(), Some("paasc.ValidationCommandFailed"));
+    assert_eq!(
+        env.audit_record(&app, &run.arn)["previous_ami"]["S"],
+        moto::AMI_ID
     );
 }
 
@@ -703,8 +1013,7 @@ fn each_stage_has_a_deadline_inside_the_execution_timeout() {
             "{label}"
         );
         assert!(
-            d.total()
-                + deadline::release_seconds(app.release.shift.len(), app.release.bake_seconds)
+            deadline::stages_seconds(&app.release, &d) + deadline::release_seconds(&app.release)
                 <= app.pipeline.timeout_seconds,
             "{label}: {d:?} do not fit {}",
             app.pipeline.timeout_seconds
@@ -799,14 +1108,17 @@ fn the_release_is_taken_first_and_given_back_on_every_end() {
             take["Parameters"]["ConditionExpression"],
             "attribute_not_exists(#running) OR #running = :me"
         );
-        assert_eq!(take["Next"], "RecordExecutionInputs", "{label}");
+        assert_eq!(take["Next"], "ReadLiveRelease", "{label}");
+        assert_eq!(take["Parameters"]["ReturnValues"], "ALL_NEW", "{label}");
         // Refused: the failure path, which rolls back nothing of the other
         // release (this execution has no Provision outputs).
         let refused = &states[state::RELEASE_IN_PROGRESS];
         assert_eq!(refused["Parameters"]["Error"], "paasc.ReleaseInProgress");
         assert_eq!(refused["Next"], state::ROLLBACK);
+        // Nothing is undone without a Provision, nor once the release is live.
         let rollback = states[state::ROLLBACK]["Choices"].to_string();
-        assert!(rollback.contains("$.provision.outputs"), "{label}");
+        assert!(rollback.contains("$.provision"), "{label}");
+        assert!(rollback.contains("$.live_recorded"), "{label}");
         for (release, status, after) in [
             (state::RELEASE_LOCK, "SUCCEEDED", state::NOTIFY_SUCCESS),
             (
@@ -899,7 +1211,11 @@ fn moto_one_release_at_a_time_and_stage_deadlines() {
         "history:\n{}",
         first.history_text()
     );
-    assert_eq!(env.listener_weights(), (0, 100));
+    assert_eq!(
+        env.listener_weights(),
+        (100, 0),
+        "blue took the first release"
+    );
     let item = env.release_item(&app);
     assert!(item.get("running").is_none(), "given back: {item}");
     assert_eq!(item["last_execution"]["S"], first.arn.as_str());
@@ -962,7 +1278,16 @@ fn moto_one_release_at_a_time_and_stage_deadlines() {
         );
     }
     assert!(stuck.entered_count("ValidationPoll") >= 20);
-    assert_eq!(env.listener_weights(), (100, 0), "traffic back on blue");
+    let live = env.release_item(&app)["live_colour"]["S"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let on_live = if live == "blue" { (100, 0) } else { (0, 100) };
+    assert_eq!(
+        env.listener_weights(),
+        on_live,
+        "traffic back on the live colour ({live})"
+    );
     assert_eq!(env.audit_record(&app, &stuck.arn)["status"]["S"], "FAILED");
     let item = env.release_item(&app);
     assert!(item.get("running").is_none(), "given back: {item}");

@@ -331,18 +331,38 @@ fn instances_require_imdsv2() {
             .iter()
             .filter(|(k, _, _)| k == "aws_launch_template" || k == "aws_launch_configuration")
             .collect();
-        assert_eq!(launch.len(), 1);
-        let (kind, _, block) = launch[0];
-        let expected = if app.fleet.launch == Launch::Template {
-            "aws_launch_template"
-        } else {
-            "aws_launch_configuration"
-        };
-        assert_eq!(kind, expected);
-        let md = sub(block, "metadata_options")[0];
-        assert_eq!(string(attr(md, "http_tokens")), Some("required"));
-        assert_eq!(number(attr(md, "http_put_response_hop_limit")), Some(1));
-        assert!(attr(block, "key_name").is_none());
+        // One per fleet: blue and green, or the rolling fleet.
+        assert_eq!(launch.len(), fleets(&app).len());
+        for (kind, _, block) in launch {
+            let expected = if app.fleet.launch == Launch::Template {
+                "aws_launch_template"
+            } else {
+                "aws_launch_configuration"
+            };
+            assert_eq!(kind, expected);
+            let md = sub(block, "metadata_options")[0];
+            assert_eq!(string(attr(md, "http_tokens")), Some("required"));
+            assert_eq!(number(attr(md, "http_put_response_hop_limit")), Some(1));
+            assert!(attr(block, "key_name").is_none());
+        }
+    }
+}
+
+fn fleets(app: &App) -> Vec<&'static str> {
+    match app.release.strategy {
+        Strategy::BlueGreen => vec!["blue", "green"],
+        Strategy::Rolling => vec!["this"],
+    }
+}
+
+/// A fleet size: a number, or for a colour `local.colour_in_use.<c> ? n : 0` (n).
+fn size(e: Option<&Expression>) -> Option<u64> {
+    match e {
+        Some(Expression::Conditional(c)) => {
+            assert_eq!(number(Some(&c.false_expr)), Some(0));
+            number(Some(&c.true_expr))
+        }
+        other => number(other),
     }
 }
 
@@ -350,57 +370,99 @@ fn instances_require_imdsv2() {
 fn fleet_sizes_and_cpu_target_match_the_spec() {
     for app in models() {
         let all = resources(&app);
-        let asg = &all
-            .iter()
-            .find(|(k, n, _)| k == "aws_autoscaling_group" && n == "this")
-            .unwrap()
-            .2;
-        assert_eq!(
-            number(attr(asg, "min_size")),
-            Some(u64::from(app.fleet.min))
-        );
-        assert_eq!(
-            number(attr(asg, "max_size")),
-            Some(u64::from(app.fleet.max))
-        );
-        assert_eq!(
-            number(attr(asg, "desired_capacity")),
-            Some(u64::from(app.fleet.desired))
-        );
-        assert_eq!(string(attr(asg, "health_check_type")), Some("ELB"));
-        assert_eq!(
-            sub(asg, "instance_refresh").len(),
-            usize::from(app.release.strategy == Strategy::Rolling)
-        );
-        // A failed refresh rolls itself back where AWS allows it (templates).
-        for refresh in sub(asg, "instance_refresh") {
-            let preferences = sub(refresh, "preferences")[0];
-            let template = app.fleet.launch == Launch::Template;
+        let find = |kind: &str, name: &str| {
+            all.iter()
+                .find(|(k, n, _)| k == kind && n == name)
+                .unwrap_or_else(|| panic!("{} has no {kind}.{name}", app.prefix()))
+                .2
+                .clone()
+        };
+        for fleet in fleets(&app) {
+            let asg = find("aws_autoscaling_group", fleet);
+            assert_eq!(size(attr(&asg, "min_size")), Some(u64::from(app.fleet.min)));
+            assert_eq!(size(attr(&asg, "max_size")), Some(u64::from(app.fleet.max)));
             assert_eq!(
-                attr(preferences, "auto_rollback"),
-                template.then_some(&Expression::Bool(true))
+                size(attr(&asg, "desired_capacity")),
+                Some(u64::from(app.fleet.desired))
+            );
+            assert_eq!(string(attr(&asg, "health_check_type")), Some("ELB"));
+            // Each fleet sits behind its own target group only.
+            assert_eq!(
+                attr(&asg, "target_group_arns")
+                    .map(|e| e.to_string().split_whitespace().collect::<String>()),
+                Some(format!("[aws_lb_target_group.{fleet}.arn]")),
+                "{fleet}"
+            );
+            assert_eq!(
+                sub(&asg, "instance_refresh").len(),
+                usize::from(app.release.strategy == Strategy::Rolling)
+            );
+            // A colour's size is the env's; later scaling (and the state
+            // machine's scale-down) is not undone by the next apply.
+            assert_eq!(
+                sub(&asg, "lifecycle").len(),
+                usize::from(app.release.strategy == Strategy::BlueGreen)
+            );
+            // A failed refresh, or one an alarm stops, rolls itself back
+            // where AWS allows it (templates).
+            for refresh in sub(&asg, "instance_refresh") {
+                let preferences = sub(refresh, "preferences")[0];
+                let template = app.fleet.launch == Launch::Template;
+                assert_eq!(
+                    attr(preferences, "auto_rollback"),
+                    template.then_some(&Expression::Bool(true))
+                );
+                assert_eq!(
+                    sub(preferences, "alarm_specification").len(),
+                    usize::from(template)
+                );
+            }
+            let policy_name = if fleet == "this" {
+                "cpu".to_string()
+            } else {
+                format!("{fleet}_cpu")
+            };
+            let policy = find("aws_autoscaling_policy", &policy_name);
+            let ttc = sub(&policy, "target_tracking_configuration")[0];
+            assert_eq!(
+                number(attr(ttc, "target_value")),
+                Some(u64::from(app.fleet.cpu))
+            );
+            // Three alarms on the fleet's target group.
+            for kind in ["errors", "unhealthy", "latency"] {
+                let alarm = find("aws_cloudwatch_metric_alarm", &format!("{fleet}_{kind}"));
+                assert_eq!(
+                    string(attr(&alarm, "alarm_name")),
+                    Some(format!("{}{kind}", app.alarm_prefix(fleet)).as_str())
+                );
+                let dims = attr(&alarm, "dimensions").unwrap().to_string();
+                assert!(
+                    dims.contains(&format!("aws_lb_target_group.{fleet}.arn_suffix")),
+                    "{dims}"
+                );
+            }
+            let errors = find("aws_cloudwatch_metric_alarm", &format!("{fleet}_errors"));
+            assert_eq!(
+                number(attr(&errors, "threshold")),
+                Some(u64::from(app.release.alarm_errors))
             );
         }
-        let policy = &all
-            .iter()
-            .find(|(k, _, _)| k == "aws_autoscaling_policy")
-            .unwrap()
-            .2;
-        let ttc = sub(policy, "target_tracking_configuration")[0];
-        assert_eq!(
-            number(attr(ttc, "target_value")),
-            Some(u64::from(app.fleet.cpu))
-        );
         let tgs = all
             .iter()
             .filter(|(k, _, _)| k == "aws_lb_target_group")
             .count();
+        assert_eq!(tgs, fleets(&app).len());
+        // Blue-green: a header reaches either colour whatever the weights.
+        let rules = all
+            .iter()
+            .filter(|(k, _, _)| k == "aws_lb_listener_rule")
+            .count();
         assert_eq!(
-            tgs,
+            rules,
             if app.release.strategy == Strategy::BlueGreen {
                 2
             } else {
-                1
+                0
             }
         );
     }

@@ -21,8 +21,9 @@ record and every other service stay moto's own.
 
 Each patch of this file says which AWS behaviour it stands for (the last
 ones: launch template tags, bucket notifications, Step Functions task
-credentials, scaling policies, security group rule descriptions, and SSM
-CancelCommand).
+credentials, scaling policies, security group rule descriptions, SSM
+CancelCommand, CloudWatch DescribeAlarms filters, and Auto Scaling
+instance refreshes).
 
 Second, always: moto's Step Functions interpreter turns an AWS SDK
 integration's service name into a boto3 client name unchanged, except for
@@ -157,13 +158,25 @@ if _OUTCOMES:
 # instances and volumes get (LaunchTemplateData.TagSpecifications). moto
 # copies the former into the version's data, so Terraform reads back a tag
 # specification it never wrote and plans a change on every run. The version
-# data keeps only what AWS keeps there.
+# data keeps only what AWS keeps there. And AWS takes a new version's
+# UserData as CreateLaunchTemplate takes the first's (base64); moto parses it
+# for CreateLaunchTemplate only and keeps CreateLaunchTemplateVersion's as a
+# plain string, on which launching an instance from that version fails (a
+# group scaled out after its template changed). Here both are parsed alike.
 try:
     from moto.ec2.models import launch_templates as _launch_templates
+    from moto.ec2.utils import parse_user_data as _parse_user_data
 
     _version_init = _launch_templates.LaunchTemplateVersion.__init__
 
     def _version_without_template_tags(self, template, number, data, description):
+        if isinstance(data.get("UserData"), str):
+            data = dict(data)
+            parsed = _parse_user_data(data["UserData"])
+            if parsed is None:
+                del data["UserData"]
+            else:
+                data["UserData"] = parsed
         specs = data.get("TagSpecifications")
         if isinstance(specs, list):
             data = dict(data)
@@ -335,6 +348,124 @@ try:
 
     if not hasattr(_ssm_responses.SimpleSystemManagerResponse, "cancel_command"):
         _ssm_responses.SimpleSystemManagerResponse.cancel_command = _cancel_command
+except Exception:  # moto reorganised: leave it as shipped
+    pass
+
+# CloudWatch DescribeAlarms: on AWS its filters combine (AlarmNamePrefix or
+# AlarmNames, and StateValue, and AlarmTypes: "the alarms of this app's
+# green fleet that are in ALARM"). moto applies only the first filter it
+# finds, so a prefix with StateValue=ALARM lists every alarm of the prefix,
+# whatever its state. Here every filter given applies.
+try:
+    from moto.cloudwatch import responses as _cw_responses
+    from moto.core.responses import ActionResult as _CwActionResult
+
+    def _describe_alarms_filtered(self):
+        prefix = self._get_param("AlarmNamePrefix")
+        names = self._get_param("AlarmNames", [])
+        state = self._get_param("StateValue")
+        action_prefix = self._get_param("ActionPrefix")
+        types = self._get_param("AlarmTypes", [])
+        alarms = list(self.cloudwatch_backend.describe_alarms())
+        if prefix:
+            alarms = [a for a in alarms if a.name.startswith(prefix)]
+        if names:
+            alarms = [a for a in alarms if a.name in names]
+        if state:
+            alarms = [a for a in alarms if a.state_value == state]
+        if action_prefix:
+            alarms = [
+                a for a in alarms
+                if any(x.startswith(action_prefix) for x in (a.alarm_actions or []))
+            ]
+        metric = [a for a in alarms if a.rule is None]
+        composite = [a for a in alarms if a.rule is not None]
+        if types:
+            metric = metric if "MetricAlarm" in types else []
+            composite = composite if "CompositeAlarm" in types else []
+        return _CwActionResult({"MetricAlarms": metric, "CompositeAlarms": composite})
+
+    _cw_responses.CloudWatchResponse.describe_alarms = _describe_alarms_filtered
+except Exception:  # moto reorganised: leave it as shipped
+    pass
+
+# Auto Scaling instance refreshes: on AWS, StartInstanceRefresh replaces a
+# group's instances with ones of its current launch template (or
+# configuration), reports the refresh Pending/InProgress while it works and
+# Successful at the end; DescribeInstanceRefreshes lists a group's refreshes
+# newest first; RollbackInstanceRefresh and CancelInstanceRefresh act on a
+# refresh in progress only, else ActiveInstanceRefreshNotFound. moto has
+# none of these (Terraform starts a refresh when a rolling group's launch
+# template changes). Here a refresh replaces the group's instances at once
+# (terminate, then launch as many from the current template), and reports
+# InProgress to the first DescribeInstanceRefreshes after its start, then
+# Successful: what a state machine waiting on a refresh observes on AWS.
+try:
+    import uuid as _uuid
+    from moto.autoscaling import responses as _as_responses
+    from moto.autoscaling.models import autoscaling_backends as _as_backends
+    from moto.core.responses import ActionResult as _AsActionResult
+    from moto.autoscaling.exceptions import AutoscalingClientError as _AsError
+
+    _REFRESHES = {}
+
+    class _NoActiveRefresh(_AsError):
+        code = "ActiveInstanceRefreshNotFound"
+
+        def __init__(self, group):
+            super().__init__(
+                f"No in progress or pending Instance Refresh found for Auto Scaling group {group}"
+            )
+
+    def _as_backend(self):
+        return _as_backends[self.current_account][self.region]
+
+    def _start_instance_refresh(self):
+        name = self._get_param("AutoScalingGroupName")
+        backend = _as_backend(self)
+        group = backend.autoscaling_groups[name]
+        count = len(group.instance_states)
+        group.set_desired_capacity(0)
+        group.set_desired_capacity(count)
+        backend.update_attached_elbs(name)
+        refresh_id = str(_uuid.uuid4())
+        _REFRESHES.setdefault((self.current_account, self.region, name), []).insert(
+            0, {"InstanceRefreshId": refresh_id, "AutoScalingGroupName": name,
+                "Status": "InProgress", "PercentageComplete": 0, "_described": 0})
+        return _AsActionResult({"InstanceRefreshId": refresh_id})
+
+    def _describe_instance_refreshes(self):
+        name = self._get_param("AutoScalingGroupName")
+        out = []
+        for r in _REFRESHES.get((self.current_account, self.region, name), []):
+            if r["Status"] == "InProgress" and r["_described"] >= 1:
+                r["Status"], r["PercentageComplete"] = "Successful", 100
+            r["_described"] += 1
+            out.append({k: v for k, v in r.items() if not k.startswith("_")})
+        limit = self._get_param("MaxRecords")
+        if limit:
+            out = out[: int(limit)]
+        return _AsActionResult({"InstanceRefreshes": out})
+
+    def _end_refresh(status):
+        def handler(self):
+            name = self._get_param("AutoScalingGroupName")
+            for r in _REFRESHES.get((self.current_account, self.region, name), []):
+                if r["Status"] in ("Pending", "InProgress"):
+                    r["Status"] = status
+                    return _AsActionResult({"InstanceRefreshId": r["InstanceRefreshId"]})
+            raise _NoActiveRefresh(name)
+        return handler
+
+    _R = _as_responses.AutoScalingResponse
+    for _name, _fn in [
+        ("start_instance_refresh", _start_instance_refresh),
+        ("describe_instance_refreshes", _describe_instance_refreshes),
+        ("rollback_instance_refresh", _end_refresh("RollbackSuccessful")),
+        ("cancel_instance_refresh", _end_refresh("Cancelled")),
+    ]:
+        if not hasattr(_R, _name):
+            setattr(_R, _name, _fn)
 except Exception:  # moto reorganised: leave it as shipped
     pass
 

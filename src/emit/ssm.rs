@@ -21,7 +21,9 @@
 //!   (`scripts/validate/ssm.sh` checks it).
 
 use super::{header, pretty_json, Artifact, InternalError};
-use crate::model::names::{builder_tools, doc_param, packer_var, platform, tf_var, ToolStage};
+use crate::model::names::{
+    builder_tools, doc_param, packer_var, platform, tf_var, ToolStage, COLOUR_HEADER,
+};
 use crate::model::{App, Strategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -79,6 +81,8 @@ const P_KMS: &str =
 const P_WEIGHT: &str = "^(100|[1-9]?[0-9])$";
 const P_ASG: &str = "^[A-Za-z0-9_.-]{1,255}$";
 const P_DNS: &str = "^[A-Za-z0-9.-]{1,253}$";
+const P_LIVE_COLOUR: &str = "^(none|blue|green)$";
+const P_COLOUR: &str = "^(blue|green)$";
 
 fn param(description: &str, default: Option<String>, allowed_pattern: &'static str) -> Parameter {
     Parameter {
@@ -446,6 +450,22 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
                 P_WEIGHT,
             ),
         );
+        params.insert(
+            doc_param::LIVE_COLOUR,
+            param(
+                "The colour that takes the traffic (none before the first release): it keeps its AMI, the other colour gets AmiId",
+                Some("none".into()),
+                P_LIVE_COLOUR,
+            ),
+        );
+        params.insert(
+            doc_param::LIVE_AMI_ID,
+            param(
+                "The AMI the live colour runs (empty when LiveColour is none)",
+                Some(String::new()),
+                P_AMI_OR_EMPTY,
+            ),
+        );
     }
 
     let mut s = Script::new(
@@ -464,6 +484,10 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
             "-var \"{}=${{GREEN_WEIGHT}}\"",
             tf_var::GREEN_WEIGHT
         ));
+        s.bind("LIVE_COLOUR", doc_param::LIVE_COLOUR);
+        s.bind("LIVE_AMI_ID", doc_param::LIVE_AMI_ID);
+        vars.push(format!("-var \"{}=${{LIVE_COLOUR}}\"", tf_var::LIVE_COLOUR));
+        vars.push(format!("-var \"{}=${{LIVE_AMI_ID}}\"", tf_var::LIVE_AMI_ID));
     }
     s.bind("STATE_BUCKET", doc_param::STATE_BUCKET);
     s.bind("STATE_KMS_KEY", doc_param::STATE_KMS_KEY);
@@ -471,6 +495,11 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
         "# The state lives in the platform's state bucket (S3-native locking), so the",
         "# working directory is this execution's own and nothing on the runner matters.",
         "fetch terraform",
+    ]);
+    if blue_green {
+        idle_colour_empty(&mut s, app);
+    }
+    s.extend(&[
         "cd \"$WORK/terraform\"",
         "export TF_IN_AUTOMATION=1 TF_INPUT=0",
         "terraform init -input=false -no-color -backend-config=\"bucket=${STATE_BUCKET}\" -backend-config=\"kms_key_id=${STATE_KMS_KEY}\"",
@@ -479,6 +508,9 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
         "terraform apply -input=false -no-color -auto-approve {}",
         vars.join(" ")
     ));
+    if blue_green {
+        idle_colour_ready(&mut s, app);
+    }
     s.extend(&[
         "terraform output -no-color -json > \"$WORK/outputs.json\"",
         "if command -v jq >/dev/null 2>&1; then",
@@ -494,6 +526,80 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
         app.prefix()
     );
     document(app, ToolStage::Provision, description, params, s)
+}
+
+/// The shell lines that name the idle colour's group (`IDLE`, `PREFIX`).
+fn idle_colour_names(s: &mut Script, app: &App) {
+    s.push(&format!("PREFIX={}", sh_quote(&app.prefix())));
+    s.push("if [[ \"$LIVE_COLOUR\" == blue ]]; then IDLE=green; else IDLE=blue; fi");
+}
+
+/// Blue-green, before the apply: hosts left in the idle colour (a
+/// scale-down that failed, a release stopped by hand) run an older AMI, and
+/// Validation must see only hosts of this release: the colour is emptied
+/// first. Runs in a subshell with the app account's role.
+fn idle_colour_empty(s: &mut Script, app: &App) {
+    s.push("(");
+    assume_app_role(s, app);
+    idle_colour_names(s, app);
+    s.push(&format!(
+        "PROVISION_DEADLINE={}",
+        app.pipeline.deadlines.of(ToolStage::Provision)
+    ));
+    s.extend(&[
+        "hosts() { aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names \"${PREFIX}-${IDLE}\" --query 'length(AutoScalingGroups[0].Instances)' --output text 2>/dev/null || true; }",
+        "LEFT=\"$(hosts)\"",
+        "if [[ \"$LEFT\" =~ ^[0-9]+$ ]] && (( LEFT > 0 )); then",
+        "  echo \"paasc: ${PREFIX}-${IDLE} still has ${LEFT} hosts of an earlier release: emptying it\"",
+        "  aws autoscaling update-auto-scaling-group --auto-scaling-group-name \"${PREFIX}-${IDLE}\" --min-size 0 --desired-capacity 0",
+        "  while [[ \"$LEFT\" != 0 ]] && (( SECONDS < PROVISION_DEADLINE / 2 )); do sleep 15; LEFT=\"$(hosts)\"; done",
+        "  if [[ \"$LEFT\" != 0 ]]; then echo \"paasc: ${PREFIX}-${IDLE} did not empty (${LEFT} hosts left)\"; exit 1; fi",
+        "fi",
+        ")",
+    ]);
+}
+
+/// Blue-green, after the apply: the idle colour gets at least as many hosts
+/// as the live one has now (the env's `desired` at least, its `max` at
+/// most; the apply alone brings an emptied colour back to `min`), and the
+/// stage waits until that many are healthy in its target group, up to the
+/// stage's deadline less a minute. Runs in a subshell with the app
+/// account's role.
+fn idle_colour_ready(s: &mut Script, app: &App) {
+    s.push(
+        "IDLE_TG=\"$(terraform output -no-color -raw \"$([[ \"$LIVE_COLOUR\" == blue ]] && echo green || echo blue)_target_group_arn\")\"",
+    );
+    s.push("(");
+    assume_app_role(s, app);
+    idle_colour_names(s, app);
+    s.push(&format!(
+        "DESIRED={} MAX={} PROVISION_DEADLINE={}",
+        app.fleet.desired,
+        app.fleet.max,
+        app.pipeline.deadlines.of(ToolStage::Provision)
+    ));
+    s.extend(&[
+        "WANT=$DESIRED",
+        "if [[ \"$LIVE_COLOUR\" != none ]]; then",
+        "  LIVE_SIZE=\"$(aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names \"${PREFIX}-${LIVE_COLOUR}\" --query 'AutoScalingGroups[0].DesiredCapacity' --output text || true)\"",
+        "  if [[ \"$LIVE_SIZE\" =~ ^[0-9]+$ ]] && (( LIVE_SIZE > WANT )); then WANT=$LIVE_SIZE; fi",
+        "fi",
+        "if (( WANT > MAX )); then WANT=$MAX; fi",
+        "echo \"paasc: ${PREFIX}-${IDLE} takes this release with ${WANT} hosts\"",
+        "aws autoscaling set-desired-capacity --auto-scaling-group-name \"${PREFIX}-${IDLE}\" --desired-capacity \"$WANT\"",
+        "HEALTHY=0",
+        "while (( SECONDS < PROVISION_DEADLINE - 60 )); do",
+        "  HEALTHY=\"$(aws elbv2 describe-target-health --target-group-arn \"$IDLE_TG\" --query \"length(TargetHealthDescriptions[?TargetHealth.State=='healthy'])\" --output text || true)\"",
+        "  if [[ \"$HEALTHY\" =~ ^[0-9]+$ ]] && (( HEALTHY >= WANT )); then break; fi",
+        "  echo \"paasc: ${HEALTHY} of ${WANT} hosts of ${PREFIX}-${IDLE} healthy; waiting\"",
+        "  sleep 15",
+        "done",
+        "if ! [[ \"$HEALTHY\" =~ ^[0-9]+$ ]] || (( HEALTHY < WANT )); then",
+        "  echo \"paasc: only ${HEALTHY} of ${WANT} hosts of ${PREFIX}-${IDLE} became healthy before the stage's deadline\"",
+        "  exit 1",
+        "fi",
+        ")",
+    ]);
 }
 
 fn validate(app: &App) -> Result<Artifact, InternalError> {
@@ -567,7 +673,9 @@ fn validate(app: &App) -> Result<Artifact, InternalError> {
         "  printf '%s%s' '}' '}'",
         "} > \"$WORK/report.json\"",
         "aws s3 cp --only-show-errors --sse aws:kms --sse-kms-key-id \"$REPORT_KMS_KEY\" \"$WORK/report.json\" \"s3://${REPORT_BUCKET}/${REPORT_KEY}\"",
-        "printf '{\"status\":\"%s\",\"report\":\"s3://%s/%s\"}' \"$STATUS\" \"$REPORT_BUCKET\" \"$REPORT_KEY\" >&3",
+        "# Control results over all hosts (InSpec's JSON reporter writes compact JSON).",
+        "count() { cat \"$WORK\"/reports/*.json 2>/dev/null | grep -o \"\\\"status\\\":\\\"$1\\\"\" | wc -l | tr -d ' '; }",
+        "printf '{\"status\":\"%s\",\"report\":\"s3://%s/%s\",\"passed\":%s,\"failed\":%s,\"skipped\":%s}' \"$STATUS\" \"$REPORT_BUCKET\" \"$REPORT_KEY\" \"$(count passed)\" \"$(count failed)\" \"$(count skipped)\" >&3",
         "case \"$STATUS\" in",
         "  passed) exit 0 ;;",
         "  failed) exit 100 ;;",
@@ -602,11 +710,38 @@ fn post(app: &App) -> Result<Artifact, InternalError> {
             P_AMI,
         ),
     );
+    params.insert(
+        doc_param::LIVE_AMI_ID,
+        param(
+            "The AMI the live hosts run (kept whatever its age; empty before the first release)",
+            Some(String::new()),
+            P_AMI_OR_EMPTY,
+        ),
+    );
+
+    let blue_green = app.release.strategy == Strategy::BlueGreen;
+    if blue_green {
+        params.insert(
+            doc_param::COLOUR,
+            param(
+                "The colour that took this release: the smoke test reaches it with the X-Paas-Colour header before any traffic shifts to it",
+                None,
+                P_COLOUR,
+            ),
+        );
+    }
 
     let mut s = Script::new(app, ToolStage::Post, "a one-line JSON summary");
     common_start(&mut s);
     s.bind("ALB_DNS_NAME", doc_param::ALB_DNS_NAME);
     s.bind("AMI_ID", doc_param::AMI_ID);
+    s.bind("LIVE_AMI_ID", doc_param::LIVE_AMI_ID);
+    let header = if blue_green {
+        s.bind("COLOUR", doc_param::COLOUR);
+        format!(" --header \"{COLOUR_HEADER}: ${{COLOUR}}\"")
+    } else {
+        String::new()
+    };
     let (scheme, insecure) = match app.service.https {
         // The certificate names the app's domain, not the ALB's DNS name, so
         // the host name cannot verify; the smoke test proves the listener and
@@ -624,7 +759,7 @@ fn post(app: &App) -> Result<Artifact, InternalError> {
     ));
     s.extend(&["CODE=none", "for ATTEMPT in $(seq 1 30); do"]);
     s.push(&format!(
-        "  CODE=\"$(curl --silent --show-error{insecure} --output /dev/null --max-time 10 --write-out '%{{http_code}}' \"$URL\" || true)\""
+        "  CODE=\"$(curl --silent --show-error{insecure}{header} --output /dev/null --max-time 10 --write-out '%{{http_code}}' \"$URL\" || true)\""
     ));
     s.extend(&[
         "  if [[ \"$CODE\" =~ ^2[0-9][0-9]$ ]]; then break; fi",
@@ -642,14 +777,15 @@ fn post(app: &App) -> Result<Artifact, InternalError> {
     s.push(&format!("ENV_NAME={}", sh_quote(&app.env)));
     s.extend(&[
         "# This release's AMI is marked released; the newest other released one stays",
-        "# for rollback; older AMIs of this app and env are deregistered and their",
-        "# snapshots deleted. Newer ones (a bake still running) are left alone.",
+        "# for rollback, and so does the AMI the live hosts run; older AMIs of this",
+        "# app and env are deregistered and their snapshots deleted. Newer ones (a",
+        "# bake still running) are left alone.",
         "aws ec2 create-tags --resources \"$AMI_ID\" --tags \"Key=paasc:released,Value=$(date -u +%Y%m%dT%H%M%SZ)\"",
         "CURRENT_DATE=\"$(aws ec2 describe-images --image-ids \"$AMI_ID\" --query 'Images[0].CreationDate' --output text)\"",
         "PREVIOUS=\"$(aws ec2 describe-images --owners self --filters \"Name=tag:app,Values=${APP_NAME}\" \"Name=tag:env,Values=${ENV_NAME}\" \"Name=tag-key,Values=paasc:released\" --query \"reverse(sort_by(Images[?ImageId!='${AMI_ID}'], &CreationDate))[0].ImageId\" --output text)\"",
         "DEREGISTERED=0",
         "while read -r ID CREATED SNAPSHOTS; do",
-        "  if [[ -z \"$ID\" || \"$ID\" == \"$AMI_ID\" || \"$ID\" == \"$PREVIOUS\" || ! \"$CREATED\" < \"$CURRENT_DATE\" ]]; then continue; fi",
+        "  if [[ -z \"$ID\" || \"$ID\" == \"$AMI_ID\" || \"$ID\" == \"$PREVIOUS\" || \"$ID\" == \"$LIVE_AMI_ID\" || ! \"$CREATED\" < \"$CURRENT_DATE\" ]]; then continue; fi",
         "  echo \"paasc: deregistering ${ID} (created ${CREATED}) and its snapshots\"",
         "  aws ec2 deregister-image --image-id \"$ID\"",
         "  for SNAPSHOT in ${SNAPSHOTS//,/ }; do aws ec2 delete-snapshot --snapshot-id \"$SNAPSHOT\"; done",

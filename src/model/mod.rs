@@ -284,8 +284,15 @@ pub struct Release {
     /// Traffic percentages for blue-green, strictly increasing, each 1..=100,
     /// last is 100. Default `[100]`. Always `[100]` for rolling.
     pub shift: Vec<u8>,
-    /// Seconds to wait between shifts. Default 300.
+    /// Seconds each shift is watched (its alarms) before the next. Default 300.
     pub bake_seconds: u64,
+    /// Blue-green: seconds the previous colour keeps its hosts after the
+    /// last shift (then scaled to zero). Default 600.
+    pub keep_warm_seconds: u64,
+    /// Target 5XX responses in one minute that raise the error alarm. Default 10.
+    pub alarm_errors: u32,
+    /// p99 target response time (seconds) that raises the latency alarm. Default 2.
+    pub alarm_latency_seconds: u64,
     /// Validation passes with skipped controls (InSpec exit 101) only when
     /// allowed; default false: a profile skipped whole must not pass.
     pub allow_skipped_controls: bool,

@@ -228,13 +228,25 @@ pub mod doc_param {
     pub const ALB_DNS_NAME: &str = "AlbDnsName";
     pub const STATE_BUCKET: &str = "StateBucket";
     pub const STATE_KMS_KEY: &str = "StateKmsKey";
+    pub const LIVE_COLOUR: &str = "LiveColour";
+    pub const LIVE_AMI_ID: &str = "LiveAmiId";
+    pub const COLOUR: &str = "Colour";
 }
+
+/// The colours of a blue-green release, each a fleet behind its own target group.
+pub const COLOURS: [&str; 2] = ["blue", "green"];
+
+/// The request header the main listener routes by colour (the smoke test
+/// reaches the idle colour before any traffic shifts to it).
+pub const COLOUR_HEADER: &str = "X-Paas-Colour";
 
 /// Variables of the Terraform module the provision document sets with `-var`.
 pub mod tf_var {
     pub const AMI_ID: &str = "ami_id";
     pub const BLUE_WEIGHT: &str = "blue_weight";
     pub const GREEN_WEIGHT: &str = "green_weight";
+    pub const LIVE_COLOUR: &str = "live_colour";
+    pub const LIVE_AMI_ID: &str = "live_ami_id";
 }
 
 /// Outputs of the Terraform module that the state machine reads.
@@ -251,6 +263,9 @@ pub enum TfOutput {
     BlueTargetGroupArn,
     GreenTargetGroupArn,
     TargetGroupArn,
+    BlueAsgName,
+    GreenAsgName,
+    ResourceArns,
 }
 
 impl TfOutput {
@@ -267,6 +282,9 @@ impl TfOutput {
             TfOutput::BlueTargetGroupArn => "blue_target_group_arn",
             TfOutput::GreenTargetGroupArn => "green_target_group_arn",
             TfOutput::TargetGroupArn => "target_group_arn",
+            TfOutput::BlueAsgName => "blue_asg_name",
+            TfOutput::GreenAsgName => "green_asg_name",
+            TfOutput::ResourceArns => "resource_arns",
         }
     }
 
@@ -276,16 +294,17 @@ impl TfOutput {
         match strategy {
             Strategy::BlueGreen => &[
                 TfOutput::AlbDnsName,
-                TfOutput::AsgName,
                 TfOutput::ListenerArn,
                 TfOutput::BlueTargetGroupArn,
                 TfOutput::GreenTargetGroupArn,
+                TfOutput::ResourceArns,
             ],
             Strategy::Rolling => &[
                 TfOutput::AlbDnsName,
                 TfOutput::AsgName,
                 TfOutput::ListenerArn,
                 TfOutput::TargetGroupArn,
+                TfOutput::ResourceArns,
             ],
         }
     }
@@ -321,6 +340,11 @@ pub mod platform {
         pub const RUNNING_SINCE: &str = "running_since";
         pub const LAST_EXECUTION: &str = "last_execution";
         pub const LAST_STATUS: &str = "last_status";
+        /// Blue-green: the colour that takes the traffic (`blue`, `green`;
+        /// absent before the first release succeeded).
+        pub const LIVE_COLOUR: &str = "live_colour";
+        /// The AMI the live hosts run (the previous release's AMI for the next one).
+        pub const LIVE_AMI: &str = "live_ami";
     }
     /// Where pipelines notify when their spec names no `pipeline.notify`.
     pub const TOPIC: &str = "paas-notifications";
@@ -404,6 +428,20 @@ impl App {
     /// `<app>-<env>`: prefix for AWS resource names.
     pub fn prefix(&self) -> String {
         format!("{}-{}", self.name, self.env)
+    }
+    /// The auto scaling group of a fleet: `fleet` is `this` (rolling) or a
+    /// colour (blue-green).
+    pub fn asg_name(&self, fleet: &str) -> String {
+        if fleet == "this" {
+            self.prefix()
+        } else {
+            format!("{}-{fleet}", self.prefix())
+        }
+    }
+    /// What every CloudWatch alarm of one fleet's target group starts with
+    /// (`DescribeAlarms`' `AlarmNamePrefix` finds exactly these).
+    pub fn alarm_prefix(&self, fleet: &str) -> String {
+        format!("paas-{}-{fleet}-", self.prefix())
     }
     /// The Step Functions state machine name.
     pub fn state_machine_name(&self) -> String {

@@ -105,7 +105,7 @@ pub fn shop_prod() -> App {
             Verify::Pack { name: "baseline".into(), checks: baseline },
         ],
         logs: Logs { bucket: "shop-logs-prod-222233334444".into(), retain_days: 180 },
-        release: Release { strategy: Strategy::BlueGreen, shift: vec![25, 50, 100], bake_seconds: 120, allow_skipped_controls: false },
+        release: Release { strategy: Strategy::BlueGreen, shift: vec![25, 50, 100], bake_seconds: 120, keep_warm_seconds: 600, alarm_errors: 10, alarm_latency_seconds: 2, allow_skipped_controls: false },
         pipeline: Pipeline {
             workers: Workers::Ssm,
             timeout_seconds: 5400,
@@ -115,8 +115,8 @@ pub fn shop_prod() -> App {
             subnet: Some("subnet-0bb11cc22dd33ee44".into()),
             packer_plugin: names::DEFAULT_PACKER_PLUGIN.into(),
             aws_provider: names::DEFAULT_AWS_PROVIDER.into(),
-            // deadline::plan(5400, 3 shifts, 120 s bakes, none set)
-            deadlines: Deadlines { bake: 2190, provision: 1095, validate: 438, post: 657 },
+            // deadline::plan(5400, 3 shifts watched 120 s each, 10m keep-warm, none set)
+            deadlines: Deadlines { bake: 1800, provision: 900, validate: 360, post: 540 },
         },
         source: SourceInfo { file_name: "shop.paas".into(), sha256: "0".repeat(64) },
     }
@@ -181,6 +181,9 @@ pub fn minimal() -> App {
             strategy: Strategy::BlueGreen,
             shift: vec![100],
             bake_seconds: 300,
+            keep_warm_seconds: 600,
+            alarm_errors: 10,
+            alarm_latency_seconds: 2,
             allow_skipped_controls: false,
         },
         pipeline: Pipeline {
@@ -192,12 +195,12 @@ pub fn minimal() -> App {
             subnet: None,
             packer_plugin: names::DEFAULT_PACKER_PLUGIN.into(),
             aws_provider: names::DEFAULT_AWS_PROVIDER.into(),
-            // deadline::plan(7200, 1 shift, 300 s bake, none set)
+            // deadline::plan(7200, 1 shift watched 300 s, 10m keep-warm, none set)
             deadlines: Deadlines {
-                bake: 3270,
-                provision: 1635,
-                validate: 654,
-                post: 981,
+                bake: 2790,
+                provision: 1395,
+                validate: 558,
+                post: 837,
             },
         },
         source: SourceInfo {

@@ -313,6 +313,38 @@ pub fn bake(key: &str, secs: u64) -> Checked {
     step_functions_duration(key, secs)
 }
 
+pub fn keep_warm(key: &str, secs: u64) -> Checked {
+    step_functions_duration(key, secs)
+}
+
+/// 5XX responses per minute: at least one, at most what an ALB target
+/// group plausibly answers.
+pub fn alarm_errors(key: &str, n: i64) -> Checked {
+    if (1..=100_000).contains(&n) {
+        return Ok(());
+    }
+    Err(Problem::new(
+        Code::Range,
+        format!("`{key}` of {n} out of range"),
+        "alarm thresholds are 1 to 100000 responses a minute",
+    )
+    .help("the count of target 5XX responses in one minute that raises the alarm"))
+}
+
+/// The p99 latency threshold: ALB target response times are capped by the
+/// idle timeout (60 s by default).
+pub fn alarm_latency(key: &str, secs: u64) -> Checked {
+    if (1..=60).contains(&secs) {
+        return Ok(());
+    }
+    Err(Problem::new(
+        Code::DurationLimit,
+        format!("`{key}` must be between 1s and 60s"),
+        "out of range",
+    )
+    .help("a target response time above the load balancer's 60 s idle timeout is never measured"))
+}
+
 pub fn timeout(key: &str, secs: u64) -> Checked {
     step_functions_duration(key, secs)
 }

@@ -25,10 +25,12 @@ pub const AMI_ID: &str = "ami-0a1b2c3d4e5f60718";
 pub const CONTENT_HASH: &str = "3f2a9c0d5e7b8a1f4c6d2e9b0a7f5c3e1d8b6a4f2c0e9d7b5a3f1c8e6d4b2a09";
 const RUNNER: &str = "i-0123456789abcdef0";
 
-/// The model as run in the emulator: `release.bake` shortened to 1 s so the
-/// traffic shifts do not make the test wait minutes. Nothing else changes.
+/// The model as run in the emulator: `release.bake` and `release.keep_warm`
+/// shortened to 1 s so the traffic shifts do not make the test wait
+/// minutes. Nothing else changes.
 pub fn executable(mut app: App) -> App {
     app.release.bake_seconds = 1;
+    app.release.keep_warm_seconds = 1;
     app
 }
 
@@ -213,7 +215,16 @@ pub fn script_runner(
             ToolStage::Provision,
             ok(&format!("{terraform_outputs}\n"), 0),
         ),
-        (ToolStage::Validate, ok("", 1)),
+        (
+            ToolStage::Validate,
+            ok(
+                &format!(
+                    "{{\"status\":\"passed\",\"report\":\"s3://{}/inspec/run.json\",\"passed\":12,\"failed\":0,\"skipped\":1}}",
+                    app.logs.bucket
+                ),
+                1,
+            ),
+        ),
         (ToolStage::Post, ok("", 0)),
     ] {
         outcomes[runner_key(app, doc)] = value;
@@ -373,11 +384,81 @@ impl<'a> Env<'a> {
         ]);
         let listener_arn = xml_values(&listener, "ListenerArn").remove(0);
 
+        // The fleets the module would create (one host each), and their
+        // alarms, OK until a test sets one.
+        let asg = |params: &[(&str, &str)]| {
+            let mut p = vec![("Version", "2011-01-01")];
+            p.extend_from_slice(params);
+            server.query("autoscaling", &region, Some(&account), &p)
+        };
+        let lt_name = format!("paas-{prefix}");
+        server.query(
+            "ec2",
+            &region,
+            Some(&account),
+            &[
+                ("Action", "CreateLaunchTemplate"),
+                ("Version", "2016-11-15"),
+                ("LaunchTemplateName", &lt_name),
+                ("LaunchTemplateData.ImageId", AMI_ID),
+                ("LaunchTemplateData.InstanceType", "t3.micro"),
+            ],
+        );
+        let fleets: &[&str] = if app.release.strategy == paasc::model::Strategy::BlueGreen {
+            &["blue", "green"]
+        } else {
+            &["this"]
+        };
+        for fleet in fleets {
+            let tg_arn = match *fleet {
+                "green" => green_tg.clone(),
+                _ => blue_tg.clone(),
+            };
+            asg(&[
+                ("Action", "CreateAutoScalingGroup"),
+                ("AutoScalingGroupName", &app.asg_name(fleet)),
+                ("LaunchTemplate.LaunchTemplateName", &lt_name),
+                ("MinSize", "0"),
+                ("MaxSize", "4"),
+                ("DesiredCapacity", "1"),
+                ("VPCZoneIdentifier", &subnet_ids[0]),
+                ("TargetGroupARNs.member.1", &tg_arn),
+            ]);
+            for kind in ["errors", "unhealthy", "latency"] {
+                server.query(
+                    "monitoring",
+                    &region,
+                    Some(&account),
+                    &[
+                        ("Action", "PutMetricAlarm"),
+                        ("Version", "2010-08-01"),
+                        ("AlarmName", &format!("{}{kind}", app.alarm_prefix(fleet))),
+                        ("Namespace", "AWS/ApplicationELB"),
+                        ("MetricName", "HTTPCode_Target_5XX_Count"),
+                        ("Statistic", "Sum"),
+                        ("Period", "60"),
+                        ("EvaluationPeriods", "1"),
+                        ("Threshold", "10"),
+                        ("ComparisonOperator", "GreaterThanOrEqualToThreshold"),
+                    ],
+                );
+            }
+        }
+
         let terraform_outputs = json!({
             "alb_dns_name": tf_output(&dns),
             "asg_name": tf_output(&prefix),
+            "blue_asg_name": tf_output(&format!("{prefix}-blue")),
+            "green_asg_name": tf_output(&format!("{prefix}-green")),
+            "resource_arns": {
+                "sensitive": false,
+                "type": ["object", { "aws_lb.this": "string" }],
+                "value": { "aws_lb.this": lb_arn, "aws_lb_listener.http": listener_arn },
+            },
             "blue_target_group_arn": tf_output(&blue_tg),
             "green_target_group_arn": tf_output(&green_tg),
+            // Rolling's one target group (the harness gives it blue's).
+            "target_group_arn": tf_output(&blue_tg),
             "instance_role_arn": tf_output(&format!("arn:aws:iam::{account}:role/{prefix}-instance")),
             "kms_key_arn": tf_output(&format!("arn:aws:kms:{region}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab")),
             "listener_arn": tf_output(&listener_arn),
@@ -505,6 +586,11 @@ impl<'a> Env<'a> {
 
     fn write_outcomes(&self, app: &App, outcome: &Outcome) {
         script_runner(self.server, app, AMI_ID, &self.terraform_outputs, outcome);
+    }
+
+    /// Scripts every stage of the app to succeed.
+    pub fn write_success(&self, app: &App) {
+        self.write_outcomes(app, &Outcome::Success);
     }
 
     /// Starts an execution with the contract's input and waits for its end.
@@ -646,6 +732,78 @@ impl<'a> Env<'a> {
             error: described["error"].as_str().map(str::to_string),
             cause: described["cause"].as_str().map(str::to_string),
             events,
+        }
+    }
+
+    /// Starts an instance refresh of a group of the app account.
+    pub fn start_instance_refresh(&self, group: &str) {
+        self.server.query(
+            "autoscaling",
+            &self.region,
+            Some(&self.app_account),
+            &[
+                ("Action", "StartInstanceRefresh"),
+                ("Version", "2011-01-01"),
+                ("AutoScalingGroupName", group),
+            ],
+        );
+    }
+
+    /// Sets one of the app account's alarms to `state` (SetAlarmState).
+    pub fn set_alarm(&self, name: &str, state: &str) {
+        self.server.query(
+            "monitoring",
+            &self.region,
+            Some(&self.app_account),
+            &[
+                ("Action", "SetAlarmState"),
+                ("Version", "2010-08-01"),
+                ("AlarmName", name),
+                ("StateValue", state),
+                ("StateReason", "set by the test"),
+            ],
+        );
+    }
+
+    /// The desired capacity of an auto scaling group of the app account.
+    pub fn desired_capacity(&self, group: &str) -> u64 {
+        let out = self.server.query(
+            "autoscaling",
+            &self.region,
+            Some(&self.app_account),
+            &[
+                ("Action", "DescribeAutoScalingGroups"),
+                ("Version", "2011-01-01"),
+                ("AutoScalingGroupNames.member.1", group),
+            ],
+        );
+        xml_values(&out, "DesiredCapacity")
+            .first()
+            .unwrap_or_else(|| panic!("no group {group}: {out}"))
+            .parse()
+            .unwrap()
+    }
+
+    /// Waits until the running execution has entered `state`.
+    pub fn wait_until_entered(&self, arn: &str, state: &str) {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let page = self.server.sfn(
+                &self.region,
+                &self.pipeline_account,
+                "GetExecutionHistory",
+                json!({ "executionArn": arn, "maxResults": 1000, "reverseOrder": true }),
+            );
+            let entered = page["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["stateEnteredEventDetails"]["name"].as_str() == Some(state));
+            if entered {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{arn} never entered {state}");
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
 

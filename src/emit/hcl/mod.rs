@@ -172,6 +172,16 @@ pub(crate) fn block(ident: &str) -> BlockBuilder {
 }
 
 /// `lifecycle { prevent_destroy = ... }`-style one-attribute block.
+/// `lhs <op> rhs`.
+pub(crate) fn binop(lhs: Expression, op: hcl::expr::BinaryOperator, rhs: Expression) -> Expression {
+    Expression::from(hcl::expr::BinaryOp::new(lhs, op, rhs))
+}
+
+/// `cond ? yes : no`.
+pub(crate) fn cond(cond: Expression, yes: Expression, no: Expression) -> Expression {
+    Expression::from(hcl::expr::Conditional::new(cond, yes, no))
+}
+
 pub(crate) fn block1(ident: &str, key: &str, value: Expression) -> Block {
     Block::builder(ident).add_attribute((key, value)).build()
 }

@@ -233,7 +233,7 @@ fn provision_statements<'a>(platform: &Platform, h: &HostPart) -> Vec<Statement<
         .collect();
     let alarms: Vec<String> = prefixes
         .iter()
-        .map(|x| here("cloudwatch", &format!("alarm:{x}-*")))
+        .map(|x| here("cloudwatch", &format!("alarm:paas-{x}-*")))
         .collect();
     let acls: Vec<String> = prefixes
         .iter()

@@ -13,9 +13,10 @@
 
 use super::super::hcl::policy::{policy_document, Statement};
 use super::super::hcl::{block, block1, call, quoted_obj, r, resource, s, strs, TfFile};
+use crate::emit::hcl::binop;
 use crate::model::names::{arn, partition, platform as names, service_domain};
 use crate::model::platform::{PipelinePart, Platform, Tool, ToolTarget};
-use hcl::expr::{BinaryOp, BinaryOperator, Conditional};
+use hcl::expr::{BinaryOperator, Conditional};
 use hcl::{Block, Body, Expression};
 
 /// Path of the boot script inside the platform module.
@@ -45,10 +46,6 @@ pub(super) fn emit(platform: &Platform) -> TfFile {
         body: Body::builder().add_blocks(blocks).build(),
         skips: vec![],
     }
-}
-
-fn binop(lhs: Expression, op: BinaryOperator, rhs: Expression) -> Expression {
-    Expression::from(BinaryOp::new(lhs, op, rhs))
 }
 
 fn when_no_subnets() -> Expression {

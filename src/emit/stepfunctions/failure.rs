@@ -6,20 +6,25 @@
 //! Fail state may not raise, as `paasc.PipelineFailed` with the original
 //! error as the cause).
 //!
-//! Rollback: blue-green puts all traffic back on blue (`modifyListener`,
-//! blue 100 / green 0); rolling rolls the instance refresh back. The failure
+//! Rollback: blue-green puts all traffic back on the colour that was live
+//! (`modifyListener`, live 100 / idle 0) and scales the idle colour to zero,
+//! leaving the recorded live colour as it was; rolling rolls the instance
+//! refresh back. Once the release is recorded live nothing is undone. The failure
 //! path's own Tasks retry like any other but catch into the next step of the
 //! path (keeping `$.error` intact), so a broken rollback still reports.
 
-use super::postprovision::{listener_fields, subject};
+use super::postprovision::subject;
 use super::{output, Builder, Integration};
 use crate::model::names::{input, platform, state, TfOutput};
 use crate::model::Strategy;
 use serde_json::{json, Map, Value};
 
-const ROLLBACK_TRAFFIC: &str = "RollbackTraffic";
 const ROLLBACK_REFRESH: &str = "RollbackInstanceRefresh";
 const CLOSE_FAILED: &str = "CloseAuditRecordFailed";
+/// Before the audit record is closed: `$.times` exists from PreProvision's
+/// clock on; an execution refused before it gets an empty one.
+const TO_CLOSE: &str = "StageTimesKnown";
+const NO_TIMES: &str = "NoStageTimes";
 const CHECK_ERROR: &str = "CheckErrorName";
 const WRAP_ERROR: &str = "WrapReservedError";
 
@@ -29,16 +34,46 @@ pub(super) fn build(b: &mut Builder) {
     let release = super::preprovision::release_lock(b, "FAILED", state::NOTIFY_FAILURE);
     b.add(state::RELEASE_LOCK_AFTER_FAILURE, release);
 
-    let (undo, undo_state) = match app.release.strategy {
-        Strategy::BlueGreen => (
-            ROLLBACK_TRAFFIC,
-            listener_fields(
+    match app.release.strategy {
+        Strategy::BlueGreen => {
+            use super::release::{
+                listener_fields, rollback_choices, scale_to_zero, ROLLBACK_TRAFFIC, SCALE_DOWN_IDLE,
+            };
+            b.add(
+                state::ROLLBACK,
+                json!({
+                    "Type": "Choice",
+                    "Comment": "Put the traffic back on the live colour and empty the idle one, as far as this release got",
+                    "Choices": rollback_choices(TO_CLOSE),
+                    "Default": TO_CLOSE,
+                }),
+            );
+            let traffic = path_task(
                 b,
-                100,
-                0,
-                "Roll back: all traffic to the previous (blue) instances",
-            ),
-        ),
+                b.integration("aws-sdk:elasticloadbalancingv2:modifyListener"),
+                Integration::ElbV2,
+                &[],
+                listener_fields(b, 0, "Roll back: all traffic to the colour that was live"),
+                "$.rollback_error",
+                SCALE_DOWN_IDLE,
+            );
+            b.add(ROLLBACK_TRAFFIC, traffic);
+            let scale = path_task(
+                b,
+                b.integration("aws-sdk:autoscaling:updateAutoScalingGroup"),
+                Integration::AutoScaling,
+                // The very first Provision failed before the group existed.
+                &["AutoScaling.ValidationErrorException"],
+                scale_to_zero(
+                    b,
+                    "$.live.idle_asg",
+                    "Roll back: the idle colour keeps no hosts (the live one is untouched)",
+                ),
+                "$.scale_down_error",
+                TO_CLOSE,
+            );
+            b.add(SCALE_DOWN_IDLE, scale);
+        }
         Strategy::Rolling => {
             let mut fields = Map::new();
             fields.insert(
@@ -54,46 +89,35 @@ pub(super) fn build(b: &mut Builder) {
                 "Credentials".into(),
                 json!({ "RoleArn": app.provision_role_arn() }),
             );
-            (ROLLBACK_REFRESH, Value::Object(fields))
+            b.add(
+                state::ROLLBACK,
+                json!({
+                    "Type": "Choice",
+                    "Comment": "Roll back only when Provision got far enough to change something, and the release is not live yet",
+                    "Choices": [
+                        { "Variable": "$.live_recorded", "IsPresent": true, "Next": TO_CLOSE },
+                        { "Variable": "$.provision.outputs", "IsPresent": true, "Next": ROLLBACK_REFRESH },
+                    ],
+                    "Default": TO_CLOSE,
+                }),
+            );
+            let undo_task = path_task(
+                b,
+                b.integration("aws-sdk:autoscaling:rollbackInstanceRefresh"),
+                Integration::AutoScaling,
+                // No refresh in progress (nothing to roll back), or one AWS cannot
+                // roll back: not worth retrying; the failure path goes on.
+                &[
+                    "AutoScaling.ActiveInstanceRefreshNotFoundException",
+                    "AutoScaling.IrreversibleInstanceRefreshException",
+                ],
+                Value::Object(fields),
+                "$.rollback_error",
+                TO_CLOSE,
+            );
+            b.add(ROLLBACK_REFRESH, undo_task);
         }
-    };
-    b.add(
-        state::ROLLBACK,
-        json!({
-            "Type": "Choice",
-            "Comment": "Roll back only when Provision got far enough to change something",
-            "Choices": [{ "Variable": "$.provision.outputs", "IsPresent": true, "Next": undo }],
-            "Default": CLOSE_FAILED,
-        }),
-    );
-    let (resource, integration, never): (String, Integration, &[&str]) = match app.release.strategy
-    {
-        Strategy::BlueGreen => (
-            b.integration("aws-sdk:elasticloadbalancingv2:modifyListener"),
-            Integration::ElbV2,
-            &[],
-        ),
-        Strategy::Rolling => (
-            b.integration("aws-sdk:autoscaling:rollbackInstanceRefresh"),
-            Integration::AutoScaling,
-            // No refresh in progress (nothing to roll back), or one AWS cannot
-            // roll back: not worth retrying; the failure path goes on.
-            &[
-                "AutoScaling.ActiveInstanceRefreshNotFoundException",
-                "AutoScaling.IrreversibleInstanceRefreshException",
-            ],
-        ),
-    };
-    let undo_task = path_task(
-        b,
-        resource,
-        integration,
-        never,
-        undo_state,
-        "$.rollback_error",
-        CLOSE_FAILED,
-    );
-    b.add(undo, undo_task);
+    }
 
     let close = path_task(
         b,
@@ -104,13 +128,14 @@ pub(super) fn build(b: &mut Builder) {
             "Parameters": {
                 "TableName": platform::AUDIT_TABLE,
                 "Key": { "release": { "S": app.release_key() }, "execution_id": { "S.$": "$$.Execution.Id" } },
-                "UpdateExpression": "SET #status = :status, content_hash = :content_hash, #error = :error, finished_at = :finished_at",
+                "UpdateExpression": "SET #status = :status, content_hash = :content_hash, #error = :error, finished_at = :finished_at, stage_times = :stage_times",
                 "ExpressionAttributeNames": { "#status": "status", "#error": "error" },
                 "ExpressionAttributeValues": {
                     ":status": { "S": "FAILED" },
                     ":content_hash": { "S.$": input::path(input::CONTENT_HASH) },
                     ":error": { "S.$": "States.JsonToString($.error)" },
                     ":finished_at": { "S.$": "$$.State.EnteredTime" },
+                    ":stage_times": { "S.$": "States.JsonToString($.times)" },
                 },
             },
             "ResultPath": null,
@@ -119,6 +144,24 @@ pub(super) fn build(b: &mut Builder) {
         after_audit,
     );
     b.add(CLOSE_FAILED, close);
+    b.add(
+        TO_CLOSE,
+        json!({
+            "Type": "Choice",
+            "Choices": [{ "Variable": "$.times", "IsPresent": true, "Next": CLOSE_FAILED }],
+            "Default": NO_TIMES,
+        }),
+    );
+    b.add(
+        NO_TIMES,
+        json!({
+            "Type": "Pass",
+            "Comment": "Refused before PreProvision's clock started",
+            "Result": {},
+            "ResultPath": "$.times",
+            "Next": CLOSE_FAILED,
+        }),
+    );
 
     {
         let topic = app.notification_topic();

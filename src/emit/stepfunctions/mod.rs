@@ -26,11 +26,12 @@ mod failure;
 mod intrinsic;
 mod postprovision;
 mod preprovision;
+mod release;
 mod tools;
 
 use super::{pretty_json, Artifact, InternalError};
 use crate::model::names::{path, state, TfOutput, ToolStage};
-use crate::model::App;
+use crate::model::{App, Strategy};
 use serde_json::{json, Map, Value};
 
 pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
@@ -41,10 +42,22 @@ pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
 /// The whole state machine as a JSON value.
 pub fn definition(app: &App) -> Value {
     let mut b = Builder::new(app);
-    preprovision::build(&mut b, state::BAKERY);
-    tools::build_stage(&mut b, ToolStage::Bake, state::PROVISION);
-    tools::build_stage(&mut b, ToolStage::Provision, state::VALIDATION);
-    tools::build_stage(&mut b, ToolStage::Validate, state::POST_PROVISION);
+    release::build_clocks(&mut b, preprovision::RECORD_INPUTS);
+    let clock = release::clock;
+    preprovision::build(&mut b, &clock(state::BAKERY));
+    tools::build_stage(&mut b, ToolStage::Bake, &clock(state::PROVISION));
+    let after_provision = match app.release.strategy {
+        Strategy::BlueGreen => {
+            release::build_pick_target_groups(&mut b, &clock(state::VALIDATION));
+            release::PICK_TARGET_GROUPS
+        }
+        Strategy::Rolling => {
+            release::build_refresh_wait(&mut b, &clock(state::VALIDATION));
+            release::REFRESH_START
+        }
+    };
+    tools::build_stage(&mut b, ToolStage::Provision, after_provision);
+    tools::build_stage(&mut b, ToolStage::Validate, &clock(state::POST_PROVISION));
     let after_smoke = postprovision::build(&mut b);
     tools::build_stage(&mut b, ToolStage::Post, &after_smoke);
     failure::build(&mut b);
@@ -86,6 +99,7 @@ pub(crate) enum Integration {
     Activity,
     ElbV2,
     AutoScaling,
+    CloudWatch,
     Sfn,
 }
 
@@ -115,6 +129,10 @@ impl Integration {
             Integration::Activity => &["States.HeartbeatTimeout"],
             Integration::ElbV2 => &["ElasticLoadBalancingV2.ThrottlingException"],
             Integration::AutoScaling => &["AutoScaling.ResourceContentionException"],
+            Integration::CloudWatch => &[
+                "CloudWatch.ThrottlingException",
+                "CloudWatch.InternalServiceFaultException",
+            ],
             Integration::Sfn => &["Sfn.ThrottlingException", "Sfn.ServiceUnavailableException"],
         }
     }

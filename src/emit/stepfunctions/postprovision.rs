@@ -1,14 +1,16 @@
 //! PostProvision after its smoke test: the blue/green traffic shift (one
-//! `modifyListener` per `release.shift` entry, `release.bake` apart), the
+//! `modifyListener` per `release.shift` entry, each followed by a bake of
+//! `release.bake` that watches the new colour's alarms), the release
+//! recorded live, the previous colour kept warm then scaled to zero, the
 //! audit record closed, the success notification, `Succeed`.
 //!
-//! Rolling releases have no shift: Terraform's instance refresh already
-//! replaced the instances behind the one target group.
+//! Rolling releases have no shift: the instance refresh (waited for before
+//! Validation) already replaced the instances behind the one target group.
 
 use super::{output, Builder, Integration};
 use crate::model::names::{input, platform, state, TfOutput};
 use crate::model::Strategy;
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 /// Builds the states after the smoke test; returns the first one's name.
 pub(super) fn build(b: &mut Builder) -> String {
@@ -42,80 +44,33 @@ pub(super) fn build(b: &mut Builder) -> String {
     }
     b.add(state::SUCCEEDED, json!({ "Type": "Succeed" }));
 
+    let handover = super::release::build_handover(b, state::CLOSE_AUDIT_RECORD);
     if app.release.strategy == Strategy::Rolling {
-        return state::CLOSE_AUDIT_RECORD.to_string();
+        return handover.to_string();
     }
     let shifts = app.release.shift.clone();
-    for (i, &green) in shifts.iter().enumerate() {
-        let name = shift_state(green);
-        let next = match shifts.get(i + 1) {
-            Some(&following) => {
-                let wait = format!("BakeAt{green}Percent");
-                b.add(
-                    &wait,
-                    json!({
-                        "Type": "Wait",
-                        "Comment": "release.bake: watch the new instances under this share of traffic",
-                        "Seconds": app.release.bake_seconds,
-                        "Next": shift_state(following),
-                    }),
-                );
-                wait
-            }
-            None => state::CLOSE_AUDIT_RECORD.to_string(),
-        };
+    let mut next = handover.to_string();
+    for &idle in shifts.iter().rev() {
+        let bake = super::release::build_watched_bake(b, idle, &next);
+        let name = shift_state(idle);
         let task = b.task(
             b.integration("aws-sdk:elasticloadbalancingv2:modifyListener"),
             Integration::ElbV2,
-            listener_fields(
+            super::release::listener_fields(
                 b,
-                100 - green,
-                green,
-                &format!("Shift {green}% of the traffic to the new (green) instances"),
+                idle,
+                &format!("Shift {idle}% of the traffic to the new colour"),
             ),
-            &next,
+            &bake,
         );
         b.add(&name, task);
+        next = name;
     }
-    shifts
-        .first()
-        .map(|&g| shift_state(g))
-        .unwrap_or_else(|| state::CLOSE_AUDIT_RECORD.to_string())
+    next
 }
 
-fn shift_state(green: u8) -> String {
-    format!("ShiftTraffic{green}Percent")
-}
-
-/// `modifyListener` fields forwarding to blue and green with these weights,
-/// with the ARNs from Provision's outputs (and the app account's role when
-/// the pipeline runs elsewhere).
-pub(super) fn listener_fields(b: &Builder, blue: u8, green: u8, comment: &str) -> Value {
-    let mut fields = Map::new();
-    fields.insert("Comment".into(), json!(comment));
-    fields.insert(
-        "Parameters".into(),
-        json!({
-            "ListenerArn.$": output(TfOutput::ListenerArn),
-            "DefaultActions": [{
-                "Type": "forward",
-                "ForwardConfig": {
-                    "TargetGroups": [
-                        { "TargetGroupArn.$": output(TfOutput::BlueTargetGroupArn), "Weight": blue },
-                        { "TargetGroupArn.$": output(TfOutput::GreenTargetGroupArn), "Weight": green },
-                    ],
-                },
-            }],
-        }),
-    );
-    // The listener's full description is not needed later.
-    fields.insert("ResultPath".into(), Value::Null);
-    // The listener is in the app's account: act through its provision role.
-    fields.insert(
-        "Credentials".into(),
-        json!({ "RoleArn": b.app.provision_role_arn() }),
-    );
-    Value::Object(fields)
+fn shift_state(idle: u8) -> String {
+    format!("ShiftTraffic{idle}Percent")
 }
 
 fn close_audit_record(b: &mut Builder) {
@@ -130,13 +85,20 @@ fn close_audit_record(b: &mut Builder) {
             "Parameters": {
                 "TableName": platform::AUDIT_TABLE,
                 "Key": { "release": { "S": app.release_key() }, "execution_id": { "S.$": "$$.Execution.Id" } },
-                "UpdateExpression": "SET #status = :status, ami_id = :ami_id, content_hash = :content_hash, finished_at = :finished_at",
+                "UpdateExpression": "SET #status = :status, ami_id = :ami_id, content_hash = :content_hash, finished_at = :finished_at, resources = :resources, validation = :validation, live_since = :live_since, stage_times = :stage_times",
                 "ExpressionAttributeNames": { "#status": "status" },
                 "ExpressionAttributeValues": {
                     ":status": { "S": "SUCCEEDED" },
                     ":ami_id": { "S.$": "$.bake.ami_id" },
                     ":content_hash": { "S.$": input::path(input::CONTENT_HASH) },
                     ":finished_at": { "S.$": "$$.State.EnteredTime" },
+                    // Terraform's `resource_arns`: every ARN the apply manages, by address.
+                    ":resources": { "S.$": format!("States.JsonToString({})", output(TfOutput::ResourceArns)) },
+                    // Validation's summary: status, report URI, passed/failed/skipped.
+                    ":validation": { "S.$": "States.JsonToString($.validate.report)" },
+                    ":live_since": { "S.$": "$.live_recorded.recorded" },
+                    // Each stage's start and end (PostProvision's ends with this record).
+                    ":stage_times": { "S.$": "States.JsonToString($.times)" },
                 },
             },
             "ResultPath": null,

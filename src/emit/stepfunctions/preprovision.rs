@@ -27,7 +27,7 @@ use serde_json::json;
 
 const OPEN: &str = "OpenAuditRecord";
 
-const RECORD_INPUTS: &str = "RecordExecutionInputs";
+pub(super) const RECORD_INPUTS: &str = "RecordExecutionInputs";
 const READ_LOCK: &str = "ReadReleaseLock";
 const HOLDER_KNOWN: &str = "ReleaseLockHolderKnown";
 const DESCRIBE_HOLDER: &str = "DescribeReleaseLockHolder";
@@ -57,6 +57,8 @@ fn take_release(b: &Builder, condition: &str, stale: bool) -> serde_json::Value 
             "#since": release_item::RUNNING_SINCE,
         },
         "ExpressionAttributeValues": serde_json::Value::Object(values),
+        // The live release's AMI and colour come back with the item.
+        "ReturnValues": "ALL_NEW",
     })
 }
 
@@ -72,12 +74,14 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         json!({
             "Comment": "One release at a time: take the app and env's release item",
             "Parameters": take_release(b, "attribute_not_exists(#running) OR #running = :me", false),
-            "ResultPath": null,
+            "ResultSelector": { "Attributes.$": "$.Attributes" },
+            "ResultPath": super::release::RELEASE_STATE,
             "Catch": [{ "ErrorEquals": [conflict], "ResultPath": null, "Next": READ_LOCK }],
         }),
-        RECORD_INPUTS,
+        super::release::READ_LIVE,
     );
     b.add(state::PRE_PROVISION, take);
+    super::release::build_read(b, super::release::START_CLOCK);
     let read = b.task(
         b.integration("dynamodb:getItem"),
         Integration::DynamoDbOptimized,
@@ -148,11 +152,12 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         json!({
             "Comment": "The holder ended without giving the release back: take it over",
             "Parameters": take_release(b, "#running = :stale", true),
-            "ResultPath": null,
+            "ResultSelector": { "Attributes.$": "$.Attributes" },
+            "ResultPath": super::release::RELEASE_STATE,
             // Someone else was quicker: look again.
             "Catch": [{ "ErrorEquals": [conflict], "ResultPath": null, "Next": READ_LOCK }],
         }),
-        RECORD_INPUTS,
+        super::release::READ_LIVE,
     );
     b.add(TAKE_OVER, take_over);
 
@@ -197,6 +202,8 @@ pub(super) fn build(b: &mut Builder, next: &str) {
                     // latter as a non-string, and the record is opened seconds after the start anyway.
                     "opened_at": { "S.$": "$$.State.EnteredTime" },
                     "status": { "S": "RUNNING" },
+                    // What was live when this release started (empty before the first).
+                    "previous_ami": { "S.$": "$.live.ami" },
                 },
                 "ConditionExpression": "attribute_not_exists(execution_id)",
             },
@@ -205,6 +212,16 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         }),
         next,
     );
+    let mut open = open;
+    if app.release.strategy == crate::model::Strategy::BlueGreen {
+        // The colour this release goes to.
+        if let Some(item) = open
+            .pointer_mut("/Parameters/Item")
+            .and_then(|i| i.as_object_mut())
+        {
+            item.insert("colour".into(), json!({ "S.$": "$.live.idle" }));
+        }
+    }
     b.add(OPEN, open);
 }
 

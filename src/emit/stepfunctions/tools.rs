@@ -91,15 +91,23 @@ fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
                 )),
             );
             if b.app.release.strategy == Strategy::BlueGreen {
-                // New instances take no traffic until PostProvision shifts it.
-                p.insert(doc_param::BLUE_WEIGHT.into(), json!(["100"]));
-                p.insert(doc_param::GREEN_WEIGHT.into(), json!(["0"]));
+                // The live colour keeps its AMI and all the traffic; the idle
+                // one takes the new AMI and no traffic until PostProvision
+                // shifts it.
+                for (param, path) in [
+                    (doc_param::BLUE_WEIGHT, "$.live.weights.blue"),
+                    (doc_param::GREEN_WEIGHT, "$.live.weights.green"),
+                    (doc_param::LIVE_COLOUR, "$.live.colour"),
+                    (doc_param::LIVE_AMI_ID, "$.live.ami"),
+                ] {
+                    p.insert(format!("{param}.$"), json!(format!("States.Array({path})")));
+                }
             }
         }
         Stage::Validate => {
             p.insert(
                 format!("{}.$", doc_param::ASG_NAME),
-                json!(format!("States.Array({})", output(TfOutput::AsgName))),
+                json!(format!("States.Array({})", validated_asg(b))),
             );
         }
         Stage::Post => {
@@ -111,9 +119,28 @@ fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
                 format!("{}.$", doc_param::AMI_ID),
                 json!("States.Array($.bake.ami_id)"),
             );
+            p.insert(
+                format!("{}.$", doc_param::LIVE_AMI_ID),
+                json!("States.Array($.live.ami)"),
+            );
+            if b.app.release.strategy == Strategy::BlueGreen {
+                p.insert(
+                    format!("{}.$", doc_param::COLOUR),
+                    json!("States.Array($.live.idle)"),
+                );
+            }
         }
     }
     Value::Object(p)
+}
+
+/// The auto scaling group Validation checks: blue-green, the idle colour's
+/// (the new hosts only); rolling, the one fleet's.
+fn validated_asg(b: &Builder) -> String {
+    match b.app.release.strategy {
+        Strategy::BlueGreen => "$.live.idle_asg".into(),
+        Strategy::Rolling => output(TfOutput::AsgName),
+    }
 }
 
 fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
@@ -174,7 +201,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     selector.insert("Status.$".into(), json!("$.Status"));
     selector.insert("StatusDetails.$".into(), json!("$.StatusDetails"));
     selector.insert("ResponseCode.$".into(), json!("$.ResponseCode"));
-    let reads_stdout = matches!(stage, Stage::Bake | Stage::Provision);
+    let reads_stdout = matches!(stage, Stage::Bake | Stage::Provision | Stage::Validate);
     if reads_stdout {
         selector.insert(
             "StandardOutputContent.$".into(),
@@ -214,7 +241,11 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
             "And": [success, { "Variable": stdout_var, "StringMatches": "{*" }],
             "Next": output,
         }),
-        Stage::Validate | Stage::Post => {
+        Stage::Validate => json!({
+            "And": [success, { "Variable": stdout_var, "StringMatches": "{*" }],
+            "Next": output,
+        }),
+        Stage::Post => {
             json!({ "Variable": status_var, "StringEquals": "Success", "Next": next })
         }
     };
@@ -291,7 +322,8 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     let expectation = match stage {
         Stage::Bake => " (or printed no AMI id)",
         Stage::Provision => " (or printed no terraform output JSON)",
-        Stage::Validate | Stage::Post => "",
+        Stage::Validate => " (or printed no JSON summary)",
+        Stage::Post => "",
     };
     b.add(
         &failed,
@@ -340,7 +372,19 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
             );
             add_output_selection(b, &select, "$.provision.raw", next);
         }
-        Stage::Validate | Stage::Post => {}
+        Stage::Validate => {
+            b.add(
+                &output,
+                json!({
+                    "Type": "Pass",
+                    "Comment": "Keep the report's summary: status, S3 URI, passed/failed/skipped results",
+                    "Parameters": { "report.$": format!("States.StringToJson({stdout_var})") },
+                    "ResultPath": "$.validate",
+                    "Next": next,
+                }),
+            );
+        }
+        Stage::Post => {}
     }
 }
 
@@ -396,12 +440,18 @@ fn worker_payload(b: &Builder, stage: Stage) -> Value {
                 json!(input::path(input::PLATFORM_KEY)),
             );
             if app.release.strategy == Strategy::BlueGreen {
-                p.insert("blue_weight".into(), json!(100));
-                p.insert("green_weight".into(), json!(0));
+                p.insert("blue_weight.$".into(), json!("$.live.weights.blue"));
+                p.insert("green_weight.$".into(), json!("$.live.weights.green"));
+                p.insert("live_colour.$".into(), json!("$.live.colour"));
+                p.insert("live_ami_id.$".into(), json!("$.live.ami"));
             }
         }
         Stage::Validate | Stage::Post => {
             p.insert("outputs.$".into(), json!("$.provision.outputs"));
+            p.insert("asg_name.$".into(), json!(validated_asg(b)));
+            if app.release.strategy == Strategy::BlueGreen {
+                p.insert("colour.$".into(), json!("$.live.idle"));
+            }
         }
     }
     Value::Object(p)
@@ -416,6 +466,7 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     // them: a missing field read by a selector would be an uncatchable
     // `States.Runtime` error instead of a rollback.
     let checked = matches!(stage, Stage::Bake | Stage::Provision);
+    let keeps_report = stage == Stage::Validate;
     let status = format!("{name}Status");
     let after = if checked {
         status.clone()
@@ -457,7 +508,10 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
         }
         (activity.clone(), Integration::Activity, activity)
     };
-    let result_path = if checked {
+    if keeps_report {
+        fields.insert("ResultSelector".into(), json!({ "report.$": "$" }));
+    }
+    let result_path = if checked || keeps_report {
         json!(format!("$.{key}"))
     } else {
         Value::Null

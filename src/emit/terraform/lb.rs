@@ -1,17 +1,20 @@
 //! `lb.tf`: the application load balancer, its target group(s), listeners
 //! and, for a public ALB, the WAFv2 web ACL.
 //!
-//! - Blue-green: target groups `blue` and `green`; the listener forwards with
-//!   weights `var.blue_weight` / `var.green_weight` (the state machine shifts
-//!   them). The one fleet is registered in both groups, so a weight change
-//!   never routes to an empty group. Rolling: one target group `this`.
+//! - Blue-green: target groups `blue` and `green`, each holding its colour's
+//!   fleet only; the listener forwards with weights `var.blue_weight` /
+//!   `var.green_weight` (the state machine shifts them), and a request with
+//!   the header `X-Paas-Colour: blue|green` goes to that colour whatever the
+//!   weights (the smoke test reaches the idle colour before it takes
+//!   traffic). Rolling: one target group `this`.
 //! - With `service.https`: HTTPS listener (TLS 1.3 policy, the spec's
 //!   certificate) plus an HTTP listener that only redirects. Without it: one
 //!   HTTP forward listener, with the checkov skips that decision implies.
 
 use super::skips::{self, skip, Skip};
 use super::storage::log_group;
-use super::{block, elb_name, fit_name, r, resource, s, TfFile};
+use super::{block, elb_name, fit_name, r, resource, s, strs, TfFile};
+use crate::model::names::{COLOURS, COLOUR_HEADER};
 use crate::model::{App, Strategy};
 use hcl::{Block, Body, Expression};
 
@@ -112,6 +115,7 @@ pub(crate) fn emit(app: &App) -> TfFile {
     }
 
     let forward = forward_action(app);
+    let listener = main_listener(app).trim_end_matches(".arn").to_string();
     if tls {
         let cert = app.service.https.clone().unwrap_or_default();
         blocks.push(
@@ -159,6 +163,36 @@ pub(crate) fn emit(app: &App) -> TfFile {
             "CKV_AWS_103",
             skips::NO_TLS,
         ));
+    }
+
+    if app.release.strategy == Strategy::BlueGreen {
+        for (i, colour) in COLOURS.iter().enumerate() {
+            blocks.push(
+                resource("aws_lb_listener_rule", colour)
+                    .add_attribute(("listener_arn", r(&format!("{listener}.arn"))))
+                    .add_attribute(("priority", (i as u32 + 1) * 10))
+                    .add_block(
+                        block("action")
+                            .add_attribute(("type", s("forward")))
+                            .add_attribute((
+                                "target_group_arn",
+                                r(&format!("aws_lb_target_group.{colour}.arn")),
+                            ))
+                            .build(),
+                    )
+                    .add_block(
+                        block("condition")
+                            .add_block(
+                                block("http_header")
+                                    .add_attribute(("http_header_name", s(COLOUR_HEADER)))
+                                    .add_attribute(("values", strs([*colour])))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build(),
+            );
+        }
     }
 
     if app.service.public {

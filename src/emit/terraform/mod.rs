@@ -22,10 +22,11 @@ use super::{header, Artifact, InternalError};
 use crate::model::App;
 
 pub(crate) use super::hcl::{
-    block, block1, call, data, fit_name, ident_obj, interp, quoted_obj, r, resource, s, strs,
-    TfFile,
+    binop, block, block1, call, cond, data, fit_name, ident_obj, interp, quoted_obj, r, resource,
+    s, strs, TfFile,
 };
 
+mod alarms;
 mod compute;
 mod iam;
 mod kms;
@@ -48,6 +49,7 @@ pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
         storage::emit(app),
         lb::emit(app),
         compute::emit(app),
+        alarms::emit(app),
         versions::outputs(app),
     ];
     let mut out = files

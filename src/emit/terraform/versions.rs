@@ -2,10 +2,10 @@
 //! requirements, provider configuration), `variables.tf` and `outputs.tf`.
 //! Variable and output names are the cross-artifact contract.
 
-use super::{block, call, ident_obj, kms, quoted_obj, r, s, strs, TfFile};
+use super::{binop, block, call, ident_obj, kms, quoted_obj, r, s, strs, TfFile};
 use crate::model::names::{tf_var, TfOutput};
 use crate::model::{App, Strategy};
-use hcl::expr::{BinaryOp, BinaryOperator, Operation};
+use hcl::expr::BinaryOperator;
 use hcl::{Block, Body, Expression};
 use std::collections::BTreeMap;
 
@@ -84,10 +84,6 @@ pub(crate) fn versions(app: &App) -> TfFile {
     }
 }
 
-fn binop(lhs: Expression, op: BinaryOperator, rhs: Expression) -> Expression {
-    Expression::Operation(Box::new(Operation::Binary(BinaryOp::new(lhs, op, rhs))))
-}
-
 fn weight_variable(name: &str, default: u32, who: &str) -> Block {
     let var = format!("var.{name}");
     let condition = binop(
@@ -138,15 +134,114 @@ pub(crate) fn variables(app: &App) -> TfFile {
         .build();
     let mut body = Body::builder().add_block(ami);
     if app.release.strategy == Strategy::BlueGreen {
+        let live = r(&format!("var.{}", tf_var::LIVE_COLOUR));
+        let live_ami = r(&format!("var.{}", tf_var::LIVE_AMI_ID));
         body = body
             .add_block(weight_variable(tf_var::BLUE_WEIGHT, 100, "blue"))
-            .add_block(weight_variable(tf_var::GREEN_WEIGHT, 0, "green"));
+            .add_block(weight_variable(tf_var::GREEN_WEIGHT, 0, "green"))
+            .add_block(
+                block("variable")
+                    .add_label(tf_var::LIVE_COLOUR)
+                    .add_attribute((
+                        "description",
+                        s("The colour that takes the traffic (none before the first release): it keeps its AMI, the other colour gets ami_id"),
+                    ))
+                    .add_attribute(("type", r("string")))
+                    .add_attribute(("default", s("none")))
+                    .add_block(
+                        block("validation")
+                            .add_attribute((
+                                "condition",
+                                call("contains", vec![strs(["none", "blue", "green"]), live.clone()]),
+                            ))
+                            .add_attribute(("error_message", s("live_colour must be none, blue or green")))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .add_block(
+                block("variable")
+                    .add_label(tf_var::LIVE_AMI_ID)
+                    .add_attribute(("description", s("The AMI the live colour runs (empty when live_colour is none)")))
+                    .add_attribute(("type", r("string")))
+                    .add_attribute(("default", s("")))
+                    .add_block(
+                        block("validation")
+                            .add_attribute((
+                                "condition",
+                                binop(
+                                    binop(live, BinaryOperator::Eq, s("none")),
+                                    BinaryOperator::Or,
+                                    call(
+                                        "can",
+                                        vec![call("regex", vec![s("^ami-[0-9a-f]{8,17}$"), live_ami])],
+                                    ),
+                                ),
+                            ))
+                            .add_attribute(("error_message", s("live_ami_id must be an AMI id (ami-...) when live_colour is blue or green")))
+                            .build(),
+                    )
+                    .build(),
+            );
     }
     TfFile {
         name: "variables.tf",
         body: body.build(),
         skips: vec![],
     }
+}
+
+/// Every ARN-bearing resource of the module, by address (the audit
+/// record of each release keeps this map).
+fn resource_arns(app: &App) -> Expression {
+    let mut addresses: Vec<String> = vec![
+        "aws_lb.this".into(),
+        format!(
+            "aws_lb_listener.{}",
+            if app.service.https.is_some() {
+                "https"
+            } else {
+                "http"
+            }
+        ),
+        "aws_iam_role.instance".into(),
+        "aws_iam_instance_profile.instance".into(),
+        "aws_security_group.alb".into(),
+        "aws_security_group.instance".into(),
+        "aws_s3_bucket.logs".into(),
+        "aws_s3_bucket.alb_logs".into(),
+        "aws_cloudwatch_log_group.app".into(),
+    ];
+    if app.service.https.is_some() {
+        addresses.push("aws_lb_listener.http_redirect".into());
+    }
+    if app.service.public {
+        addresses.push("aws_wafv2_web_acl.this".into());
+        addresses.push("aws_cloudwatch_log_group.waf".into());
+    }
+    for fleet in super::compute::fleets(app) {
+        addresses.push(format!("aws_lb_target_group.{fleet}"));
+        addresses.push(format!("aws_autoscaling_group.{fleet}"));
+        addresses.push(format!(
+            "{}.{fleet}",
+            match app.fleet.launch {
+                crate::model::Launch::Template => "aws_launch_template",
+                crate::model::Launch::Configuration => "aws_launch_configuration",
+            }
+        ));
+        for kind in &super::alarms::KINDS {
+            addresses.push(format!("aws_cloudwatch_metric_alarm.{fleet}_{}", kind.id));
+        }
+        if fleet != "this" {
+            addresses.push(format!("aws_lb_listener_rule.{fleet}"));
+        }
+    }
+    addresses.sort();
+    let mut object = hcl::Object::new();
+    for a in addresses {
+        object.insert(hcl::ObjectKey::Expression(s(&a)), r(&format!("{a}.arn")));
+    }
+    Expression::Object(object)
 }
 
 fn output(name: TfOutput, description: &str, value: Expression) -> Block {
@@ -168,11 +263,6 @@ pub(crate) fn outputs(app: &App) -> TfFile {
             TfOutput::ListenerArn,
             "ARN of the listener that forwards to the fleet",
             r(super::lb::main_listener(app)),
-        ),
-        output(
-            TfOutput::AsgName,
-            "Name of the auto scaling group",
-            r("aws_autoscaling_group.this.name"),
         ),
         output(
             TfOutput::LogBucket,
@@ -198,6 +288,16 @@ pub(crate) fn outputs(app: &App) -> TfFile {
     match app.release.strategy {
         Strategy::BlueGreen => {
             outs.push(output(
+                TfOutput::BlueAsgName,
+                "Auto scaling group of the blue fleet",
+                r("aws_autoscaling_group.blue.name"),
+            ));
+            outs.push(output(
+                TfOutput::GreenAsgName,
+                "Auto scaling group of the green fleet",
+                r("aws_autoscaling_group.green.name"),
+            ));
+            outs.push(output(
                 TfOutput::BlueTargetGroupArn,
                 "Blue target group",
                 r("aws_lb_target_group.blue.arn"),
@@ -208,12 +308,24 @@ pub(crate) fn outputs(app: &App) -> TfFile {
                 r("aws_lb_target_group.green.arn"),
             ));
         }
-        Strategy::Rolling => outs.push(output(
-            TfOutput::TargetGroupArn,
-            "Target group of the fleet",
-            r("aws_lb_target_group.this.arn"),
-        )),
+        Strategy::Rolling => {
+            outs.push(output(
+                TfOutput::AsgName,
+                "Name of the auto scaling group",
+                r("aws_autoscaling_group.this.name"),
+            ));
+            outs.push(output(
+                TfOutput::TargetGroupArn,
+                "Target group of the fleet",
+                r("aws_lb_target_group.this.arn"),
+            ));
+        }
     }
+    outs.push(output(
+        TfOutput::ResourceArns,
+        "ARNs of the resources this module manages that have one (the audit record keeps them)",
+        resource_arns(app),
+    ));
     TfFile {
         name: "outputs.tf",
         body: Body::builder().add_blocks(outs).build(),

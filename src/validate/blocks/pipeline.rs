@@ -132,7 +132,7 @@ fn deadlines(
     release: &Release,
     set: [Option<u64>; 4],
 ) -> Option<Deadlines> {
-    match deadline::plan(timeout, release.shift.len(), release.bake_seconds, set) {
+    match deadline::plan(timeout, release, set) {
         Ok(d) => Some(d),
         Err(e) => {
             let mut d = Diagnostic::new(
@@ -143,7 +143,7 @@ fn deadlines(
                 ),
             )
             .help(format!(
-                "raise `timeout` to at least {}: the release needs {} besides its stages (bakes between shifts, the shifts, 10m for the failure path){}",
+                "raise `timeout` to at least {}: the release needs {} besides its stages (the shifts and their watched bakes, the keep-warm time, 10m for the failure path){}",
                 minutes(e.needed),
                 minutes(e.release),
                 if e.fixed > 0 {

@@ -62,6 +62,22 @@ pub(super) fn release(cx: &mut Cx, f: &Fields) -> Option<Release> {
         },
     };
     let bake_seconds = f.duration(cx, "bake").or(300);
+    let keep_warm = f.duration(cx, "keep_warm");
+    if strategy == Some(Strategy::Rolling) {
+        if let Some(a) = f.attr("keep_warm") {
+            cx.push(
+                Diagnostic::new(
+                    Code::Shift,
+                    "`keep_warm` applies only to blue-green releases",
+                )
+                .label(a.span, "a rolling release keeps no previous fleet")
+                .help("remove `keep_warm`, or use `strategy = blue-green`"),
+            );
+        }
+    }
+    let keep_warm = keep_warm.or(600);
+    let alarm_errors = f.int(cx, "alarm_errors").or(10);
+    let alarm_latency = f.duration(cx, "alarm_latency").or(2);
     let allow_skipped = f
         .choice(cx, "skipped_controls", "skipped-controls policy")
         .map(|c| c == "allow")
@@ -76,6 +92,9 @@ pub(super) fn release(cx: &mut Cx, f: &Fields) -> Option<Release> {
         strategy,
         shift: shift?,
         bake_seconds: bake_seconds?,
+        keep_warm_seconds: keep_warm?,
+        alarm_errors: u32::try_from(alarm_errors?).ok()?,
+        alarm_latency_seconds: alarm_latency?,
         allow_skipped_controls: allow_skipped?,
     })
 }
