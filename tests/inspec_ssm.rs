@@ -1227,11 +1227,22 @@ fn ssm_scripts_run_with_stub_tools() {
         // passed PostProvision and then failed is "released" and newer).
         let live_old: Vec<(&str, &str)> = VALUES
             .iter()
-            .map(|&(k, v)| if k == "LiveAmiId" { (k, "ami-0aaaaaaaaaaaaaaaa") } else { (k, v) })
+            .map(|&(k, v)| {
+                if k == "LiveAmiId" {
+                    (k, "ami-0aaaaaaaaaaaaaaaa")
+                } else {
+                    (k, v)
+                }
+            })
             .collect();
         let r = run_document(&app, "post", &live_old, 0);
         assert_eq!(r.code, 0, "{what} post:\n{}", r.log);
-        assert!(!r.log.contains("deregister-image --image-id ami-0aaaaaaaaaaaaaaaa"), "{}", r.log);
+        assert!(
+            !r.log
+                .contains("deregister-image --image-id ami-0aaaaaaaaaaaaaaaa"),
+            "{}",
+            r.log
+        );
         let scheme = if app.service.https.is_some() {
             "--insecure"
         } else {
