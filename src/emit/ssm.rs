@@ -497,6 +497,7 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
         "fetch terraform",
     ]);
     if blue_green {
+        idle_colour_names(&mut s, app);
         idle_colour_empty(&mut s, app);
     }
     s.extend(&[
@@ -528,7 +529,8 @@ fn provision(app: &App) -> Result<Artifact, InternalError> {
     document(app, ToolStage::Provision, description, params, s)
 }
 
-/// The shell lines that name the idle colour's group (`IDLE`, `PREFIX`).
+/// The shell lines that name the idle colour (`IDLE`) and the groups'
+/// prefix (`PREFIX`), for the steps before and after the apply.
 fn idle_colour_names(s: &mut Script, app: &App) {
     s.push(&format!("PREFIX={}", sh_quote(&app.prefix())));
     s.push("if [[ \"$LIVE_COLOUR\" == blue ]]; then IDLE=green; else IDLE=blue; fi");
@@ -541,7 +543,6 @@ fn idle_colour_names(s: &mut Script, app: &App) {
 fn idle_colour_empty(s: &mut Script, app: &App) {
     s.push("(");
     assume_app_role(s, app);
-    idle_colour_names(s, app);
     s.push(&format!(
         "PROVISION_DEADLINE={}",
         app.pipeline.deadlines.of(ToolStage::Provision)
@@ -566,12 +567,9 @@ fn idle_colour_empty(s: &mut Script, app: &App) {
 /// stage's deadline less a minute. Runs in a subshell with the app
 /// account's role.
 fn idle_colour_ready(s: &mut Script, app: &App) {
-    s.push(
-        "IDLE_TG=\"$(terraform output -no-color -raw \"$([[ \"$LIVE_COLOUR\" == blue ]] && echo green || echo blue)_target_group_arn\")\"",
-    );
+    s.push("IDLE_TG=\"$(terraform output -no-color -raw \"${IDLE}_target_group_arn\")\"");
     s.push("(");
     assume_app_role(s, app);
-    idle_colour_names(s, app);
     s.push(&format!(
         "DESIRED={} MAX={} PROVISION_DEADLINE={}",
         app.fleet.desired,

@@ -75,20 +75,12 @@ pub(super) fn build(b: &mut Builder) {
             b.add(SCALE_DOWN_IDLE, scale);
         }
         Strategy::Rolling => {
-            let mut fields = Map::new();
-            fields.insert(
-                "Comment".into(),
-                json!("Roll back: put the instances the refresh replaced back on the previous launch template version"),
-            );
-            fields.insert(
-                "Parameters".into(),
-                json!({ "AutoScalingGroupName.$": output(TfOutput::AsgName) }),
-            );
-            fields.insert("ResultPath".into(), Value::Null);
-            fields.insert(
-                "Credentials".into(),
-                json!({ "RoleArn": app.provision_role_arn() }),
-            );
+            let fields = json!({
+                "Comment": "Roll back: put the instances the refresh replaced back on the previous launch template version",
+                "Parameters": { "AutoScalingGroupName.$": output(TfOutput::AsgName) },
+                "ResultPath": null,
+                "Credentials": { "RoleArn": app.provision_role_arn() },
+            });
             b.add(
                 state::ROLLBACK,
                 json!({
@@ -111,7 +103,7 @@ pub(super) fn build(b: &mut Builder) {
                     "AutoScaling.ActiveInstanceRefreshNotFoundException",
                     "AutoScaling.IrreversibleInstanceRefreshException",
                 ],
-                Value::Object(fields),
+                fields,
                 "$.rollback_error",
                 TO_CLOSE,
             );

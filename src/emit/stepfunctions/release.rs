@@ -55,7 +55,7 @@ fn other(colour: &str) -> &'static str {
 
 /// `$.live` when `live` is the live colour (`none`: nothing is).
 fn live_state(app: &App, live: &str, next: &str) -> Value {
-    let idle = if live == "blue" { "green" } else { "blue" };
+    let idle = other(live);
     let ami = if live == "none" {
         json!({ "ami": "" })
     } else {
@@ -308,6 +308,24 @@ pub(super) fn rollback_choices(done: &str) -> Value {
     ])
 }
 
+/// `wait` (Wait `poll` seconds) then `tick` (`<counter>.elapsed` += `poll`,
+/// the rest of `counter` dropped), then `next`: a loop's clock.
+fn add_counted_wait(b: &mut Builder, wait: &str, tick: &str, counter: &str, poll: u64, next: &str) {
+    b.add(
+        wait,
+        json!({ "Type": "Wait", "Seconds": poll, "Next": tick }),
+    );
+    b.add(
+        tick,
+        json!({
+            "Type": "Pass",
+            "Parameters": { "elapsed.$": format!("States.MathAdd({counter}.elapsed, {poll})") },
+            "ResultPath": counter,
+            "Next": next,
+        }),
+    );
+}
+
 pub(super) const REFRESH_START: &str = "InstanceRefreshStart";
 
 /// Rolling, after Provision: wait for the instance refresh Terraform
@@ -334,19 +352,7 @@ pub(super) fn build_refresh_wait(b: &mut Builder, next: &str) {
             "Next": describe,
         }),
     );
-    b.add(
-        wait,
-        json!({ "Type": "Wait", "Seconds": poll, "Next": tick }),
-    );
-    b.add(
-        tick,
-        json!({
-            "Type": "Pass",
-            "Parameters": { "elapsed.$": format!("States.MathAdd($.refresh.elapsed, {poll})") },
-            "ResultPath": "$.refresh",
-            "Next": describe,
-        }),
-    );
+    add_counted_wait(b, wait, tick, "$.refresh", poll, describe);
     let task = b.task(
         b.integration("aws-sdk:autoscaling:describeInstanceRefreshes"),
         Integration::AutoScaling,
@@ -443,19 +449,7 @@ pub(super) fn build_watched_bake(b: &mut Builder, idle: u8, next: &str) -> Strin
             "Next": wait,
         }),
     );
-    b.add(
-        &wait,
-        json!({ "Type": "Wait", "Seconds": poll, "Next": tick }),
-    );
-    b.add(
-        &tick,
-        json!({
-            "Type": "Pass",
-            "Parameters": { "elapsed.$": format!("States.MathAdd($.watch.elapsed, {poll})") },
-            "ResultPath": "$.watch",
-            "Next": alarms,
-        }),
-    );
+    add_counted_wait(b, &wait, &tick, "$.watch", poll, &alarms);
     let task = b.task(
         b.integration("aws-sdk:cloudwatch:describeAlarms"),
         Integration::CloudWatch,

@@ -35,6 +35,14 @@ pub(crate) fn fleets(app: &App) -> Vec<&'static str> {
     }
 }
 
+/// The resource type of a fleet's launch template or configuration.
+pub(crate) fn launch_resource(app: &App) -> &'static str {
+    match app.fleet.launch {
+        Launch::Template => "aws_launch_template",
+        Launch::Configuration => "aws_launch_configuration",
+    }
+}
+
 fn var_is(var: &str, value: &str) -> Expression {
     binop(r(&format!("var.{var}")), BinaryOperator::Eq, s(value))
 }

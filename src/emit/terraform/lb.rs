@@ -11,6 +11,7 @@
 //!   certificate) plus an HTTP listener that only redirects. Without it: one
 //!   HTTP forward listener, with the checkov skips that decision implies.
 
+use super::compute::fleets;
 use super::skips::{self, skip, Skip};
 use super::storage::log_group;
 use super::{block, elb_name, fit_name, r, resource, s, strs, TfFile};
@@ -27,14 +28,6 @@ pub(crate) fn main_listener(app: &App) -> &'static str {
         "aws_lb_listener.https.arn"
     } else {
         "aws_lb_listener.http.arn"
-    }
-}
-
-/// Target groups of the release strategy: (resource name, name suffix).
-pub(crate) fn target_groups(app: &App) -> Vec<&'static str> {
-    match app.release.strategy {
-        Strategy::BlueGreen => vec!["blue", "green"],
-        Strategy::Rolling => vec!["this"],
     }
 }
 
@@ -74,7 +67,8 @@ pub(crate) fn emit(app: &App) -> TfFile {
         skips.push(skip("aws_lb", "this", "CKV2_AWS_20", skips::NO_TLS));
     }
 
-    for tg in target_groups(app) {
+    // One target group per fleet, of the same name.
+    for tg in fleets(app) {
         let name = if tg == "this" {
             elb_name(&prefix)
         } else {

@@ -222,13 +222,7 @@ fn resource_arns(app: &App) -> Expression {
     for fleet in super::compute::fleets(app) {
         addresses.push(format!("aws_lb_target_group.{fleet}"));
         addresses.push(format!("aws_autoscaling_group.{fleet}"));
-        addresses.push(format!(
-            "{}.{fleet}",
-            match app.fleet.launch {
-                crate::model::Launch::Template => "aws_launch_template",
-                crate::model::Launch::Configuration => "aws_launch_configuration",
-            }
-        ));
+        addresses.push(format!("{}.{fleet}", super::compute::launch_resource(app)));
         for kind in &super::alarms::KINDS {
             addresses.push(format!("aws_cloudwatch_metric_alarm.{fleet}_{}", kind.id));
         }
