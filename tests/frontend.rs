@@ -181,6 +181,62 @@ app demo {
     assert!(got.len() >= 4, "{got:?}");
 }
 
+/// The release keys of the alarms and the keep-warm time: out-of-range
+/// values and `keep_warm` on a rolling release are located errors.
+#[test]
+fn release_alarm_and_keep_warm_keys_are_checked() {
+    let spec = |release: &str| {
+        format!(
+            r#"
+app demo {{
+  region = "eu-west-1"
+  account = "111122223333"
+  service {{ port = 8080 https = "arn:aws:acm:eu-west-1:111122223333:certificate/6a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d" }}
+  release {{ {release} }}
+}}
+"#
+        )
+    };
+    let cases = [
+        ("alarm_errors = 0", "paas::E0327", "0"),
+        ("alarm_latency = 90s", "paas::E0317", "90s"),
+        (
+            "strategy = rolling  keep_warm = 5m",
+            "paas::E0316",
+            "keep_warm = 5m",
+        ),
+    ];
+    for (release, code, at) in cases {
+        let text = spec(release);
+        let loader = MemLoader::default().with("demo.paas", text.as_str());
+        let c = compile("demo.paas", &loader, &Envs::All, &[], true);
+        let d = c
+            .diagnostics
+            .iter()
+            .find(|d| d.code.as_str() == code)
+            .unwrap_or_else(|| panic!("{release}: no {code} in {:?}", c.diagnostics));
+        let span = d.labels[0].span;
+        let start = text.find(release).unwrap() + release.find(at).unwrap();
+        assert_eq!(
+            &text[span.start as usize..span.end as usize],
+            at,
+            "{release}: {code} is located at its value"
+        );
+        assert_eq!(span.start as usize, start, "{release}");
+    }
+    // In range, on a blue-green release: clean.
+    let text = spec("alarm_errors = 25  alarm_latency = 3s  keep_warm = 20m");
+    let loader = MemLoader::default().with("demo.paas", text.as_str());
+    let c = compile("demo.paas", &loader, &Envs::All, &[], true);
+    assert!(
+        c.diagnostics
+            .iter()
+            .all(|d| !d.code.as_str().starts_with("paas::E")),
+        "{:?}",
+        c.diagnostics
+    );
+}
+
 /// Deterministic pseudo-random mangling (no clock, no external seed).
 struct Lcg(u64);
 impl Lcg {
