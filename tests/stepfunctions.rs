@@ -49,7 +49,7 @@ fn models() -> Vec<(String, App)> {
     }
     out.push(("sample/shop_prod".into(), sample::shop_prod()));
     out.push(("sample/minimal".into(), sample::minimal()));
-    for workers in [Workers::Ssm, Workers::Lambda, Workers::Activity] {
+    for workers in [Workers::Ssm, Workers::Activity] {
         for strategy in [Strategy::BlueGreen, Strategy::Rolling] {
             let mut app = sample::shop_prod();
             app.pipeline.workers = workers;
@@ -521,20 +521,38 @@ fn workers_and_strategies() {
                 bakery["Resource"], "arn:aws:states:::aws-sdk:ssm:sendCommand",
                 "{label}"
             ),
-            Workers::Lambda => {
+            Workers::Activity => {
                 assert_eq!(
-                    bakery["Resource"], "arn:aws:states:::lambda:invoke",
+                    bakery["Resource"],
+                    format!(
+                        "arn:aws:states:{}:{}:activity:paas-{}-{}-bake",
+                        app.region, app.pipeline.account, app.name, app.env
+                    ),
+                    "{label}"
+                );
+                assert!(!text.contains("sendCommand"), "{label}");
+                let heartbeat = bakery["HeartbeatSeconds"].as_u64().unwrap();
+                assert!(heartbeat < bakery["TimeoutSeconds"].as_u64().unwrap());
+                // The worker is told which document to run, how often to
+                // beat, and the same parameters an SSM command gets.
+                let task = &bakery["Parameters"];
+                assert_eq!(task["document"], "ssm/bake.json", "{label}");
+                assert_eq!(task["heartbeat_seconds"], heartbeat, "{label}");
+                assert_eq!(
+                    task["parameters"]["ArtifactPrefix.$"], "$.artifact_prefix",
                     "{label}"
                 );
                 assert_eq!(
-                    bakery["Parameters"]["FunctionName"],
-                    format!(
-                        "arn:aws:lambda:{}:{}:function:paas-{}-{}-bake",
-                        app.region, app.pipeline.account, app.name, app.env
-                    )
+                    task["parameters"]["ExecutionId.$"], "$$.Execution.Name",
+                    "{label}"
                 );
-                assert!(!text.contains("sendCommand"), "{label}");
-                assert_eq!(bakery["ResultSelector"]["result.$"], "$.Payload", "{label}");
+                let post = &def["States"]["PostProvision"]["Parameters"]["parameters"];
+                assert_eq!(post["AmiId.$"], "$.bake.ami_id", "{label}");
+                assert_eq!(post["LiveAmiId.$"], "$.live.ami", "{label}");
+                assert_eq!(
+                    post["AlbDnsName.$"], "$.provision.outputs.alb_dns_name",
+                    "{label}"
+                );
                 // The result is checked before it is read.
                 let status = def["States"]["BakeryStatus"].to_string();
                 assert!(
@@ -542,20 +560,6 @@ fn workers_and_strategies() {
                     "{label}"
                 );
                 assert_eq!(def["States"]["BakeryFailed"]["Next"], "Rollback", "{label}");
-            }
-            Workers::Activity => {
-                assert_eq!(
-                    bakery["Resource"],
-                    format!(
-                        "arn:aws:states:{}:{}:activity:{}-bake",
-                        app.region, app.pipeline.account, app.name
-                    ),
-                    "{label}"
-                );
-                assert!(
-                    bakery["HeartbeatSeconds"].as_u64().unwrap()
-                        < bakery["TimeoutSeconds"].as_u64().unwrap()
-                );
             }
         }
         match app.release.strategy {
@@ -1055,11 +1059,25 @@ fn each_stage_has_a_deadline_inside_the_execution_timeout() {
                     assert_eq!(timed_out["Next"], state::ROLLBACK);
                     assert!(task["Parameters"]["TimeoutSeconds"].as_u64().unwrap() <= 600);
                 }
-                Workers::Activity | Workers::Lambda => {
+                Workers::Activity => {
                     assert_eq!(task["TimeoutSeconds"], d.of(stage), "{label} {name}");
+                    // Past the deadline, or failed by the script: no retry.
                     let never = &task["Retry"][0];
                     assert_eq!(never["ErrorEquals"][0], "States.Timeout", "{label} {name}");
+                    assert!(
+                        never["ErrorEquals"]
+                            .to_string()
+                            .contains(&format!("paasc.{name}CommandFailed")),
+                        "{label} {name}"
+                    );
                     assert_eq!(never["MaxAttempts"], 0, "{label} {name}");
+                    // A dead or stopped worker: retried.
+                    let again = &task["Retry"][1]["ErrorEquals"];
+                    assert_eq!(
+                        *again,
+                        serde_json::json!(["States.HeartbeatTimeout", "paasc.WorkerStopped"]),
+                        "{label} {name}"
+                    );
                 }
             }
         }

@@ -332,8 +332,9 @@ pub struct Pipeline {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Workers {
+    /// SSM Run Command on the platform's runner.
     Ssm,
-    Lambda,
+    /// Step Functions activities, served by `paasc worker` on the runner.
     Activity,
 }
 

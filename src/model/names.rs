@@ -154,6 +154,45 @@ impl ToolStage {
     }
 }
 
+/// How `paasc worker` fails a stage's task, as the error name it sends
+/// (`paasc.<State><Kind>`, e.g. `paasc.BakeryCommandFailed`). None of these
+/// is retried: a second attempt would fail the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerError {
+    /// The script exited non-zero.
+    CommandFailed,
+    /// The script ran past the document's `timeoutSeconds`.
+    TimedOut,
+    /// The script succeeded but printed no result of the stage's shape.
+    ResultInvalid,
+    /// The task was not one the worker may run: a parameter outside its
+    /// pattern, artifacts that are not the release's, an unknown stage.
+    Refused,
+}
+
+impl WorkerError {
+    pub const ALL: [WorkerError; 4] = [
+        WorkerError::CommandFailed,
+        WorkerError::TimedOut,
+        WorkerError::ResultInvalid,
+        WorkerError::Refused,
+    ];
+
+    pub fn name(self, stage: ToolStage) -> String {
+        let kind = match self {
+            WorkerError::CommandFailed => "CommandFailed",
+            WorkerError::TimedOut => "TimedOut",
+            WorkerError::ResultInvalid => "ResultInvalid",
+            WorkerError::Refused => "Refused",
+        };
+        format!("paasc.{}{kind}", stage.state())
+    }
+}
+
+/// The error `paasc worker` sends for a task it gave up because it was told
+/// to stop (SIGTERM): the state machine retries it, on the next worker.
+pub const WORKER_STOPPED: &str = "paasc.WorkerStopped";
+
 /// The execution input `paasc deploy` starts every execution with (field
 /// names; the state machine reads them as `$.<name>`).
 pub mod input {
@@ -485,25 +524,15 @@ impl App {
         format!("paas-{}-{}-", self.name, self.env)
     }
     /// `workers = activity`: the activity a tool stage waits on, in the
-    /// account of the state machine (the pipeline account).
+    /// account of the state machine (the pipeline account):
+    /// `paas-<app>-<env>-<stage>`, like the stage's SSM document.
     pub fn activity_arn(&self, stage: ToolStage) -> String {
         arn(
             self.partition(),
             "states",
             &self.region,
             &self.pipeline.account,
-            &format!("activity:{}-{}", self.name, stage.word()),
-        )
-    }
-    /// `workers = lambda`: the function a tool stage invokes, in the
-    /// pipeline account: `paas-<app>-<env>-<stage>`.
-    pub fn lambda_function_arn(&self, stage: ToolStage) -> String {
-        arn(
-            self.partition(),
-            "lambda",
-            &self.region,
-            &self.pipeline.account,
-            &format!("function:paas-{}-{}-{}", self.name, self.env, stage.word()),
+            &format!("activity:paas-{}-{}-{}", self.name, self.env, stage.word()),
         )
     }
     /// `alias/paas-<app>-<env>`: the alias of the key created for the app

@@ -30,7 +30,7 @@ mod release;
 mod tools;
 
 use super::{pretty_json, Artifact, InternalError};
-use crate::model::names::{path, state, TfOutput, ToolStage};
+use crate::model::names::{path, state, TfOutput, ToolStage, WORKER_STOPPED};
 use crate::model::{App, Strategy};
 use serde_json::{json, Map, Value};
 
@@ -95,7 +95,6 @@ pub(crate) enum Integration {
     Ssm,
     DynamoDbOptimized,
     Sns,
-    Lambda,
     Activity,
     ElbV2,
     AutoScaling,
@@ -120,13 +119,8 @@ impl Integration {
                 "DynamoDB.InternalServerErrorException",
             ],
             Integration::Sns => &["SNS.ThrottledException", "SNS.InternalErrorException"],
-            Integration::Lambda => &[
-                "Lambda.ServiceException",
-                "Lambda.AWSLambdaException",
-                "Lambda.SdkClientException",
-                "Lambda.TooManyRequestsException",
-            ],
-            Integration::Activity => &["States.HeartbeatTimeout"],
+            // A worker that died (no heartbeat) or was stopped mid-task.
+            Integration::Activity => &["States.HeartbeatTimeout", WORKER_STOPPED],
             Integration::ElbV2 => &["ElasticLoadBalancingV2.ThrottlingException"],
             Integration::AutoScaling => &["AutoScaling.ResourceContentionException"],
             Integration::CloudWatch => &[

@@ -10,16 +10,18 @@
 //! Choice checked their shape (an intrinsic failing on bad text would be a
 //! `States.Runtime` error, which no Catch can route to the rollback).
 //!
-//! `workers = lambda` / `activity`: one Task per stage; the worker gets a JSON
-//! payload (below) and returns `{"ami_id": "ami-..."}` for bake and
-//! `{"outputs": <terraform output -json>}` for provision.
+//! `workers = activity`: one activity Task per stage. `paasc worker` gets
+//! the document to run and its parameters' values (below), runs the same
+//! script an SSM command would, and returns `{"ami_id": "ami-..."}` for
+//! bake, `{"outputs": <terraform output -json>}` for provision and the
+//! summary JSON for validate.
 //!
 //! State layout: `$.bake` ends as `{"ami_id"}`, `$.provision` as
 //! `{"outputs": {...}}` holding only the outputs later states read.
 
 use super::intrinsic::intrinsic_escape;
 use super::{output, Builder, Integration};
-use crate::model::names::{doc_param, input, state, TfOutput, ToolStage as Stage};
+use crate::model::names::{doc_param, input, state, TfOutput, ToolStage as Stage, WorkerError};
 use crate::model::{Strategy, Workers};
 use serde_json::{json, Map, Value};
 
@@ -43,94 +45,63 @@ fn delivery_seconds(deadline: u64) -> u64 {
 pub(super) fn build_stage(b: &mut Builder, stage: Stage, next: &str) {
     match b.app.pipeline.workers {
         Workers::Ssm => ssm_stage(b, stage, next),
-        Workers::Lambda | Workers::Activity => worker_stage(b, stage, next),
+        Workers::Activity => worker_stage(b, stage, next),
     }
 }
 
-/// SSM document parameters (each a list of strings) for a stage. Names match
-/// the documents of `emit::ssm`.
-fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
-    let mut p = Map::new();
-    p.insert(
-        format!("{}.$", doc_param::ARTIFACT_BUCKET),
-        json!(format!(
-            "States.Array({})",
-            input::path(input::ARTIFACT_BUCKET)
-        )),
-    );
-    p.insert(
-        format!("{}.$", doc_param::ARTIFACT_PREFIX),
-        json!(format!(
-            "States.Array({})",
-            input::path(input::ARTIFACT_PREFIX)
-        )),
-    );
-    p.insert(
-        format!("{}.$", doc_param::EXECUTION_ID),
-        json!("States.Array($$.Execution.Name)"),
-    );
+/// What each stage's document parameter is bound to: (parameter name, the
+/// JSONPath of its value). Names match the documents of `emit::ssm`; SSM
+/// takes each as a list of strings, an activity worker as a plain value.
+fn stage_inputs(b: &Builder, stage: Stage) -> Vec<(&'static str, String)> {
+    let mut p = vec![
+        (
+            doc_param::ARTIFACT_BUCKET,
+            input::path(input::ARTIFACT_BUCKET),
+        ),
+        (
+            doc_param::ARTIFACT_PREFIX,
+            input::path(input::ARTIFACT_PREFIX),
+        ),
+        (doc_param::EXECUTION_ID, "$$.Execution.Name".to_string()),
+    ];
+    let blue_green = b.app.release.strategy == Strategy::BlueGreen;
     match stage {
         Stage::Bake => {}
         Stage::Provision => {
-            p.insert(
-                format!("{}.$", doc_param::AMI_ID),
-                json!("States.Array($.bake.ami_id)"),
-            );
-            p.insert(
-                format!("{}.$", doc_param::STATE_BUCKET),
-                json!(format!(
-                    "States.Array({})",
-                    input::path(input::STATE_BUCKET)
-                )),
-            );
-            p.insert(
-                format!("{}.$", doc_param::STATE_KMS_KEY),
-                json!(format!(
-                    "States.Array({})",
-                    input::path(input::PLATFORM_KEY)
-                )),
-            );
-            if b.app.release.strategy == Strategy::BlueGreen {
+            p.push((doc_param::AMI_ID, "$.bake.ami_id".into()));
+            p.push((doc_param::STATE_BUCKET, input::path(input::STATE_BUCKET)));
+            p.push((doc_param::STATE_KMS_KEY, input::path(input::PLATFORM_KEY)));
+            if blue_green {
                 // The live colour keeps its AMI and all the traffic; the idle
                 // one takes the new AMI and no traffic until PostProvision
                 // shifts it.
-                for (param, path) in [
-                    (doc_param::BLUE_WEIGHT, "$.live.weights.blue"),
-                    (doc_param::GREEN_WEIGHT, "$.live.weights.green"),
-                    (doc_param::LIVE_COLOUR, "$.live.colour"),
-                    (doc_param::LIVE_AMI_ID, "$.live.ami"),
-                ] {
-                    p.insert(format!("{param}.$"), json!(format!("States.Array({path})")));
-                }
+                p.extend([
+                    (doc_param::BLUE_WEIGHT, "$.live.weights.blue".into()),
+                    (doc_param::GREEN_WEIGHT, "$.live.weights.green".into()),
+                    (doc_param::LIVE_COLOUR, "$.live.colour".into()),
+                    (doc_param::LIVE_AMI_ID, "$.live.ami".into()),
+                ]);
             }
         }
-        Stage::Validate => {
-            p.insert(
-                format!("{}.$", doc_param::ASG_NAME),
-                json!(format!("States.Array({})", validated_asg(b))),
-            );
-        }
+        Stage::Validate => p.push((doc_param::ASG_NAME, validated_asg(b))),
         Stage::Post => {
-            p.insert(
-                format!("{}.$", doc_param::ALB_DNS_NAME),
-                json!(format!("States.Array({})", output(TfOutput::AlbDnsName))),
-            );
-            p.insert(
-                format!("{}.$", doc_param::AMI_ID),
-                json!("States.Array($.bake.ami_id)"),
-            );
-            p.insert(
-                format!("{}.$", doc_param::LIVE_AMI_ID),
-                json!("States.Array($.live.ami)"),
-            );
-            if b.app.release.strategy == Strategy::BlueGreen {
-                p.insert(
-                    format!("{}.$", doc_param::COLOUR),
-                    json!("States.Array($.live.idle)"),
-                );
+            p.push((doc_param::ALB_DNS_NAME, output(TfOutput::AlbDnsName)));
+            p.push((doc_param::AMI_ID, "$.bake.ami_id".into()));
+            p.push((doc_param::LIVE_AMI_ID, "$.live.ami".into()));
+            if blue_green {
+                p.push((doc_param::COLOUR, "$.live.idle".into()));
             }
         }
     }
+    p
+}
+
+/// SSM document parameters (each a list of strings) for a stage.
+fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
+    let p = stage_inputs(b, stage)
+        .into_iter()
+        .map(|(name, path)| (format!("{name}.$"), json!(format!("States.Array({path})"))))
+        .collect();
     Value::Object(p)
 }
 
@@ -407,61 +378,37 @@ fn add_output_selection(b: &mut Builder, name: &str, raw: &str, next: &str) {
     );
 }
 
-/// Payload a Lambda function or activity worker receives for a stage.
+/// Seconds without a heartbeat after which a worker is taken for dead:
+/// half the stage's deadline, two minutes at most (`paasc worker` beats
+/// every third of it).
+fn heartbeat_seconds(deadline: u64) -> u64 {
+    (deadline / 2).clamp(1, 120)
+}
+
+/// The task an activity worker gets for a stage: which document of the
+/// release to run and the values of its parameters, the same ones an SSM
+/// command gets (`paasc worker` checks them against the document's
+/// `allowedPattern`s).
 fn worker_payload(b: &Builder, stage: Stage) -> Value {
     let app = b.app;
-    let mut p = Map::new();
-    p.insert("stage".into(), json!(stage.word()));
-    p.insert("app".into(), json!(app.name));
-    p.insert("env".into(), json!(app.env));
-    p.insert("execution_id.$".into(), json!("$$.Execution.Name"));
-    p.insert(
-        "artifact_bucket.$".into(),
-        json!(input::path(input::ARTIFACT_BUCKET)),
-    );
-    p.insert(
-        "artifact_prefix.$".into(),
-        json!(input::path(input::ARTIFACT_PREFIX)),
-    );
-    p.insert(
-        "content_hash.$".into(),
-        json!(input::path(input::CONTENT_HASH)),
-    );
-    match stage {
-        Stage::Bake => {}
-        Stage::Provision => {
-            p.insert("ami_id.$".into(), json!("$.bake.ami_id"));
-            p.insert(
-                "state_bucket.$".into(),
-                json!(input::path(input::STATE_BUCKET)),
-            );
-            p.insert(
-                "state_kms_key.$".into(),
-                json!(input::path(input::PLATFORM_KEY)),
-            );
-            if app.release.strategy == Strategy::BlueGreen {
-                p.insert("blue_weight.$".into(), json!("$.live.weights.blue"));
-                p.insert("green_weight.$".into(), json!("$.live.weights.green"));
-                p.insert("live_colour.$".into(), json!("$.live.colour"));
-                p.insert("live_ami_id.$".into(), json!("$.live.ami"));
-            }
-        }
-        Stage::Validate | Stage::Post => {
-            p.insert("outputs.$".into(), json!("$.provision.outputs"));
-            p.insert("asg_name.$".into(), json!(validated_asg(b)));
-            if app.release.strategy == Strategy::BlueGreen {
-                p.insert("colour.$".into(), json!("$.live.idle"));
-            }
-        }
-    }
-    Value::Object(p)
+    let parameters: Map<String, Value> = stage_inputs(b, stage)
+        .into_iter()
+        .map(|(name, path)| (format!("{name}.$"), json!(path)))
+        .collect();
+    json!({
+        "stage": stage.word(),
+        "app": app.name,
+        "env": app.env,
+        "document": stage.document_path(),
+        "heartbeat_seconds": heartbeat_seconds(app.pipeline.deadlines.of(stage)),
+        "parameters": parameters,
+    })
 }
 
 fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     let app = b.app;
     let name = stage.state();
     let key = stage.word();
-    let lambda = app.pipeline.workers == Workers::Lambda;
     // Bake and provision results are checked by a Choice before anything reads
     // them: a missing field read by a selector would be an uncatchable
     // `States.Runtime` error instead of a rollback.
@@ -473,41 +420,26 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     } else {
         next.to_string()
     };
+    let activity = app.activity_arn(stage);
+    let deadline = app.pipeline.deadlines.of(stage);
     let mut fields = Map::new();
-    let (resource, integration, worker) = if lambda {
-        let function = app.lambda_function_arn(stage);
-        fields.insert(
-            "Parameters".into(),
-            json!({ "FunctionName": function, "Payload": worker_payload(b, stage) }),
-        );
-        fields.insert(
-            "TimeoutSeconds".into(),
-            json!(app.pipeline.deadlines.of(stage)),
-        );
-        // Lambda wraps the function's result in `Payload`.
-        if checked {
-            fields.insert("ResultSelector".into(), json!({ "result.$": "$.Payload" }));
-        }
-        (
-            b.integration("lambda:invoke"),
-            Integration::Lambda,
-            function,
-        )
-    } else {
-        let activity = app.activity_arn(stage);
-        fields.insert("Parameters".into(), worker_payload(b, stage));
-        let deadline = app.pipeline.deadlines.of(stage);
-        fields.insert("TimeoutSeconds".into(), json!(deadline));
-        // A worker that stops heartbeating has died: fail (and retry) long before the deadline.
-        let heartbeat = (deadline / 2).min(300);
-        if heartbeat >= 1 {
-            fields.insert("HeartbeatSeconds".into(), json!(heartbeat));
-        }
-        if checked {
-            fields.insert("ResultSelector".into(), json!({ "result.$": "$" }));
-        }
-        (activity.clone(), Integration::Activity, activity)
-    };
+    fields.insert(
+        "Comment".into(),
+        json!(format!(
+            "Runs {} of the release on a paasc worker serving the activity",
+            stage.document_path()
+        )),
+    );
+    fields.insert("Parameters".into(), worker_payload(b, stage));
+    fields.insert("TimeoutSeconds".into(), json!(deadline));
+    // A worker that stops heartbeating has died: fail (and retry) long before the deadline.
+    fields.insert(
+        "HeartbeatSeconds".into(),
+        json!(heartbeat_seconds(deadline)),
+    );
+    if checked {
+        fields.insert("ResultSelector".into(), json!({ "result.$": "$" }));
+    }
     if keeps_report {
         fields.insert("ResultSelector".into(), json!({ "report.$": "$" }));
     }
@@ -517,11 +449,15 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
         Value::Null
     };
     fields.insert("ResultPath".into(), result_path);
-    // A stage past its deadline is not started again: it rolls back.
+    // A stage past its deadline is not started again, nor one whose script
+    // failed: they roll back. A dead or stopped worker's task is retried.
+    let mut never = vec!["States.Timeout".to_string()];
+    never.extend(WorkerError::ALL.map(|e| e.name(stage)));
+    let never: Vec<&str> = never.iter().map(String::as_str).collect();
     let task = b.task_never_retry(
-        resource,
-        integration,
-        &["States.Timeout"],
+        activity.clone(),
+        Integration::Activity,
+        &never,
         Value::Object(fields),
         &after,
     );
@@ -531,8 +467,8 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     }
 
     let (field, pattern, what) = match stage {
-        Stage::Bake => ("ami_id", "ami-*", "an `ami_id` starting with ami-"),
-        _ => ("outputs", "", "an `outputs` object"),
+        Stage::Bake => ("ami_id", "ami-*", "`ami_id` starting with ami-"),
+        _ => ("outputs", "", "`outputs` object"),
     };
     let var = format!("$.{key}.result.{field}");
     let failed = format!("{name}Failed");
@@ -553,8 +489,8 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
             "Type": "Pass",
             "Comment": "The worker returned no usable result: build the error the failure path reports",
             "Parameters": {
-                "Error": format!("paasc.{name}ResultInvalid"),
-                "Cause": format!("{worker} returned no {what}"),
+                "Error": WorkerError::ResultInvalid.name(stage),
+                "Cause": format!("{activity} returned no {what}"),
             },
             "ResultPath": "$.error",
             "Next": state::ROLLBACK,

@@ -15,18 +15,10 @@ pub(super) fn pipeline(
     acx: &ArnCx,
     release: Option<&Release>,
 ) -> Option<Pipeline> {
-    let workers = f
-        .choice(cx, "workers", "worker kind")
-        .map(|w| match w {
-            "lambda" => Workers::Lambda,
-            "activity" => Workers::Activity,
-            _ => Workers::Ssm,
-        })
-        .or(Workers::Ssm);
     // paasc ships no Lambda functions: a pipeline whose stages invoke
     // functions nobody wrote could never run.
-    let workers = match (workers, f.attr("workers")) {
-        (Some(Workers::Lambda), Some(a)) => {
+    let workers = match (f.choice(cx, "workers", "worker kind"), f.attr("workers")) {
+        (Field::Ok("lambda", _), Some(a)) => {
             cx.push(
                 Diagnostic::new(
                     Code::LambdaWorkers,
@@ -37,7 +29,12 @@ pub(super) fn pipeline(
             );
             None
         }
-        (w, _) => w,
+        (w, _) => w
+            .map(|w| match w {
+                "activity" => Workers::Activity,
+                _ => Workers::Ssm,
+            })
+            .or(Workers::Ssm),
     };
     let timeout_seconds = f.duration(cx, "timeout").or(7200);
     let retry = f
