@@ -22,6 +22,8 @@ pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod validate;
+#[cfg(feature = "deploy")]
+pub mod worker;
 
 use diagnostics::{Code, Diagnostic, Diagnostics};
 use model::App;

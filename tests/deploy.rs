@@ -1843,3 +1843,415 @@ fn the_iam_policy_grants_exactly_the_calls_deploy_makes() {
     );
     assert_eq!(granted, called);
 }
+
+// ---------------------------------------------------------------- activity workers
+
+#[path = "support/stub_tools.rs"]
+mod stub_tools;
+
+/// A runner on the test machine for `paasc worker`: the stub tools first on
+/// PATH, its verified builder tools, its environment file, the stub bucket
+/// the scripts' `aws s3 cp` reads (holding what deploy uploaded), and the
+/// worker's log directory.
+struct StubRunner {
+    dir: tempfile::TempDir,
+}
+
+impl StubRunner {
+    fn new(terraform_outputs: &serde_json::Value) -> StubRunner {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        for (name, text) in stub_tools::STUBS {
+            let p = bin.join(name);
+            std::fs::write(&p, text).unwrap();
+            Command::new("chmod").arg("+x").arg(&p).status().unwrap();
+        }
+        let tools = dir.path().join("tools");
+        std::fs::create_dir_all(&tools).unwrap();
+        let mut sums = String::new();
+        for f in [
+            "cinc-18.6.2-1.el9.x86_64.rpm",
+            "amazon-cloudwatch-agent-1.300057.1.x86_64.rpm",
+        ] {
+            let body = format!("stand-in for {f}\n");
+            std::fs::write(tools.join(f), &body).unwrap();
+            sums.push_str(&format!(
+                "{}  {f}\n",
+                paasc::hash::sha256_hex(body.as_bytes())
+            ));
+        }
+        std::fs::write(tools.join("SHA256SUMS"), sums).unwrap();
+        std::fs::write(
+            dir.path().join("runner-env"),
+            format!(
+                "export PAASC_BUILDER_TOOLS={}\nexport PAASC_BUILDER_SUBNET=subnet-0123456789abcdef0\n",
+                tools.display()
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("outputs.json"),
+            terraform_outputs.to_string(),
+        )
+        .unwrap();
+        StubRunner { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// What deploy uploaded, in the stub bucket the scripts read.
+    fn put_release(&self, app: &App, artifacts: &[Artifact]) {
+        let manifest = artifacts.iter().find(|a| a.path == MANIFEST_PATH).unwrap();
+        let prefix = format!(
+            "{}/{}/{}/{}/",
+            app.name,
+            app.env,
+            app.version,
+            paasc::hash::sha256_hex(manifest.contents.as_bytes())
+        );
+        let release = self.path("s3").join(app.artifact_bucket()).join(prefix);
+        for a in artifacts {
+            let p = release.join(&a.path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, &a.contents).unwrap();
+        }
+    }
+
+    /// `paasc worker` serving the app's activities as the pipeline account
+    /// of the emulator; its log lines go to `worker.log`.
+    fn worker(&self, app: &App, extra: &[&str]) -> std::process::Child {
+        let emulator = emulator::shared();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_paasc"));
+        cmd.arg("worker")
+            .arg("--name")
+            .arg("test-worker")
+            .arg("--log-dir")
+            .arg(self.path("logs"))
+            .args(extra);
+        for stage in ToolStage::ALL {
+            cmd.arg("--activity").arg(app.activity_arn(stage));
+        }
+        for (k, v) in emulator
+            .credentials(&app.pipeline.account)
+            .env(emulator, &app.region)
+        {
+            cmd.env(k, v);
+        }
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path("worker.log"))
+            .unwrap();
+        cmd.env(
+            "PATH",
+            format!(
+                "{}:{}",
+                self.path("bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("PAASC_RUNNER_ENV", self.path("runner-env"))
+        .env("STUB_LOG", self.path("tools.log"))
+        .env("STUB_DIR", self.dir.path())
+        .env("STUB_S3", self.path("s3"))
+        .env("STUB_REGION", &app.region)
+        .env("STUB_TF_OUTPUTS", self.path("outputs.json"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.path("worker.log")).unwrap_or_default()
+    }
+
+    /// Waits for the worker to exit; its status.
+    fn exits_within(child: &mut std::process::Child, limit: Duration) -> Option<i32> {
+        let until = Instant::now() + limit;
+        loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                return s.code();
+            }
+            if Instant::now() > until {
+                let _ = child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Stops a stub build still sleeping (its worker was killed).
+    fn stop_build(&self) {
+        if let Ok(pid) = std::fs::read_to_string(self.path("packer.pid")) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+    }
+}
+
+fn signal(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits until the execution's history shows an activity task started.
+fn wait_for_activity_start(env: &pipeline_moto::Env, arn: &str) {
+    let until = Instant::now() + Duration::from_secs(120);
+    loop {
+        let started = env
+            .history(arn)
+            .iter()
+            .any(|e| e["type"] == "ActivityStarted");
+        if started {
+            return;
+        }
+        assert!(Instant::now() < until, "no activity task started: {arn}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// batch (examples/batch.paas) is ledger's twin: a launch configuration,
+/// a rolling release and `workers = activity`.
+fn activity_app(pipeline: &str, account: &str) -> App {
+    let app = pipeline_moto::isolated(
+        pipeline_moto::executable(
+            paasc::compile_file(&root().join("examples/batch.paas"), None, &[]).unwrap(),
+        ),
+        pipeline,
+        account,
+    );
+    assert_eq!(app.pipeline.workers, paasc::model::Workers::Activity);
+    app
+}
+
+fn started(result: Result<Outcome, DeployError>, lines: &[String]) -> String {
+    match result {
+        Ok(Outcome::Started { execution_arn, .. }) => execution_arn,
+        other => panic!("{other:?}\n{lines:#?}"),
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
+fn a_worker_serves_every_stage_to_success_and_a_failed_bake_to_failure() {
+    let moto = Moto::start();
+    let app = activity_app("100000000031", "100000000032");
+    let server = pipeline_moto::Server::start();
+    let env = pipeline_moto::Env::prepare(&server, &app);
+    moto.platform(&app);
+    let runner = StubRunner::new(env.terraform_outputs());
+    // The refresh Terraform's apply starts when the launch configuration changes.
+    env.start_instance_refresh(&app.asg_name("this"));
+
+    // Deploy creates every activity the definition names, and reads each back.
+    let artifacts = built(&app);
+    runner.put_release(&app, &artifacts);
+    let (result, lines) = moto.run(&app, &artifacts, &moto.opts());
+    let arn = started(result, &lines);
+    let definition = artifacts.iter().find(|a| a.path == ASL_PATH).unwrap();
+    for stage in ToolStage::ALL {
+        let activity = app.activity_arn(stage);
+        assert!(definition.contents.contains(&activity), "{activity}");
+        let name = activity.rsplit(':').next().unwrap();
+        assert!(
+            lines.contains(&format!("created activity {name}")),
+            "{lines:#?}"
+        );
+        let described = server.sfn(
+            &app.region,
+            &app.pipeline.account,
+            "DescribeActivity",
+            serde_json::json!({ "activityArn": activity }),
+        );
+        assert_eq!(described["name"], name, "{described}");
+    }
+
+    let mut worker = runner.worker(&app, &["--concurrency", "2"]);
+    let run = env.wait(&arn);
+    assert_eq!(
+        run.status,
+        "SUCCEEDED",
+        "{}\nworker:\n{}",
+        run.history_text(),
+        runner.log()
+    );
+    // Every stage ran on the worker, which answered with the stage's result.
+    let started_by: Vec<&serde_json::Value> = run
+        .events
+        .iter()
+        .filter(|e| e["type"] == "ActivityStarted")
+        .collect();
+    assert_eq!(started_by.len(), 4, "{}", run.history_text());
+    for e in started_by {
+        assert_eq!(
+            e["activityStartedEventDetails"]["workerName"],
+            "test-worker"
+        );
+    }
+    let bake = run
+        .events
+        .iter()
+        .find(|e| e["type"] == "ActivitySucceeded")
+        .unwrap();
+    assert!(bake.to_string().contains("ami-0123456789abcdef0"), "{bake}");
+    assert_eq!(
+        env.release_item(&app)["live_ami"]["S"],
+        "ami-0123456789abcdef0"
+    );
+    // The scripts really ran: packer built, terraform applied, InSpec checked.
+    let tools = std::fs::read_to_string(runner.path("tools.log")).unwrap();
+    for call in ["packer build", "terraform apply", "cinc-auditor exec"] {
+        assert!(tools.contains(call), "{call} never ran:\n{tools}");
+    }
+    let log = runner.log();
+    let lines_of = |what: &str| log.lines().filter(|l| l.contains(what)).count();
+    assert_eq!(lines_of(": succeeded in "), 4, "{log}");
+    assert!(log.contains("batch/default bake of "), "{log}");
+    assert!(log.contains("(ami-0123456789abcdef0)"), "{log}");
+    // Each task's script and its output are kept for the operator.
+    let kept = runner.path("logs").join("batch-default");
+    let execution = std::fs::read_dir(&kept)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for f in ["bake.sh", "bake.log", "provision.sh", "validate.log"] {
+        assert!(execution.join(f).is_file(), "{f} not kept in {execution:?}");
+    }
+
+    // The next release's bake fails: the same worker reports it, the
+    // pipeline rolls back, nothing is retried.
+    std::fs::write(runner.path("packer-fails"), "").unwrap();
+    let mut next = app.clone();
+    next.version = "3.2.1".into();
+    let artifacts = built(&next);
+    runner.put_release(&next, &artifacts);
+    let (result, lines) = moto.run(&next, &artifacts, &moto.opts());
+    let arn = started(result, &lines);
+    assert!(
+        lines.contains(&"activity paas-batch-default-bake exists".to_string()),
+        "{lines:#?}"
+    );
+    let run = env.wait(&arn);
+    assert_eq!(run.status, "FAILED", "{}", run.history_text());
+    assert_eq!(run.error.as_deref(), Some("paasc.BakeryCommandFailed"));
+    let failed: Vec<&serde_json::Value> = run
+        .events
+        .iter()
+        .filter(|e| e["type"] == "ActivityFailed")
+        .collect();
+    assert_eq!(failed.len(), 1, "retried:\n{}", run.history_text());
+    let cause = failed[0]["activityFailedEventDetails"]["cause"].to_string();
+    assert!(
+        cause.contains("ssm/bake.json exited with status 1"),
+        "{cause}"
+    );
+    assert!(cause.contains("bake.log"), "{cause}");
+    assert!(run.entered("Rollback"), "{}", run.history_text());
+    assert!(!run.entered("Provision"), "{}", run.history_text());
+    assert_eq!(
+        env.release_item(&app)["live_ami"]["S"],
+        "ami-0123456789abcdef0",
+        "a failed bake changed the live release"
+    );
+
+    // SIGTERM while idle: the worker stops cleanly.
+    signal(&worker, "TERM");
+    assert_eq!(
+        StubRunner::exits_within(&mut worker, Duration::from_secs(60)),
+        Some(0),
+        "{}",
+        runner.log()
+    );
+    assert!(runner.log().contains("paasc worker test-worker: stopped"));
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "tool-tests"),
+    ignore = "tool tier (moto): scripts/test.sh runs it"
+)]
+fn a_dead_worker_times_out_and_a_stopped_one_fails_its_task() {
+    let moto = Moto::start();
+    let mut app = activity_app("100000000033", "100000000034");
+    // A short bake (heartbeat 10 s) and no retry: the test watches the Catch.
+    app.pipeline.deadlines.bake = 20;
+    app.pipeline.retry = 0;
+    let server = pipeline_moto::Server::start();
+    let env = pipeline_moto::Env::prepare(&server, &app);
+    moto.platform(&app);
+    let runner = StubRunner::new(env.terraform_outputs());
+    std::fs::write(runner.path("packer-sleeps"), "300").unwrap();
+
+    // Killed mid-bake (SIGKILL: no answer, no heartbeat): the heartbeat
+    // times out and the pipeline takes its failure path.
+    let artifacts = built(&app);
+    runner.put_release(&app, &artifacts);
+    let (result, lines) = moto.run(&app, &artifacts, &moto.opts());
+    let arn = started(result, &lines);
+    let mut worker = runner.worker(&app, &[]);
+    wait_for_activity_start(&env, &arn);
+    signal(&worker, "KILL");
+    let _ = worker.wait();
+    runner.stop_build();
+    let run = env.wait(&arn);
+    assert_eq!(run.status, "FAILED", "{}", run.history_text());
+    // A `States.*` error reaches the Fail state wrapped (a Fail may not raise one).
+    assert_eq!(run.error.as_deref(), Some("paasc.PipelineFailed"));
+    assert!(
+        run.cause
+            .as_deref()
+            .unwrap_or_default()
+            .contains("States.HeartbeatTimeout"),
+        "{}",
+        run.history_text()
+    );
+    assert!(run.entered("Rollback"), "{}", run.history_text());
+
+    // SIGTERM mid-bake: the worker stops the build after its grace, fails
+    // the task with paasc.WorkerStopped (retried on AWS when attempts are
+    // left; none here) and exits 0.
+    let mut next = app.clone();
+    next.version = "3.2.1".into();
+    let artifacts = built(&next);
+    runner.put_release(&next, &artifacts);
+    let (result, lines) = moto.run(&next, &artifacts, &moto.opts());
+    let arn = started(result, &lines);
+    let mut worker = runner.worker(&next, &["--grace", "1"]);
+    wait_for_activity_start(&env, &arn);
+    signal(&worker, "TERM");
+    assert_eq!(
+        StubRunner::exits_within(&mut worker, Duration::from_secs(60)),
+        Some(0),
+        "{}",
+        runner.log()
+    );
+    let run = env.wait(&arn);
+    assert_eq!(run.status, "FAILED", "{}", run.history_text());
+    assert_eq!(run.error.as_deref(), Some("paasc.WorkerStopped"));
+    let log = runner.log();
+    assert!(
+        log.contains("batch/default bake of ") && log.contains("paasc.WorkerStopped"),
+        "{log}"
+    );
+    // The build was stopped with the worker, not left running.
+    let pid = std::fs::read_to_string(runner.path("packer.pid")).unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    let state = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    assert!(
+        state.is_empty() || state.contains(") Z "),
+        "the stub build {pid} outlived its worker: {state}"
+    );
+}

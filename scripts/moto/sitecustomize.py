@@ -509,3 +509,142 @@ try:
     _aws_sdk.StateTaskServiceAwsSdk._eval_service_task = _eval_camel_case_service
 except Exception:  # moto reorganised: leave it as shipped
     pass
+
+# Step Functions activities: on AWS a state machine's activity Task puts a
+# task on the activity's queue; GetActivityTask long-polls that queue (up to
+# 60 s), hands the task to one worker and records ActivityStarted with the
+# worker's name; SendTaskFailure reports the worker's error and cause. moto's
+# interpreter runs activity Tasks, but every execution gets an empty activity
+# store (so each activity Task fails as "does not exist"), the server has no
+# GetActivityTask, and SendTaskFailure drops the cause. Here the executions
+# share one queue per activity that CreateActivity made, GetActivityTask
+# serves it (handing out only tasks whose execution still waits on them),
+# and SendTaskFailure passes the cause on. PAAS_MOTO_ACTIVITY_POLL_SECONDS
+# (default 60, as on AWS) is how long an empty poll is held: tests shorten
+# it so that a stopping worker's last poll comes back sooner.
+try:
+    import time as _time
+
+    from moto.core.responses import ActionResult as _ActionResult
+    from moto.stepfunctions import responses as _sfn_responses
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        ActivityCallbackEndpoint as _ActivityEndpoint,
+    )
+    from moto.stepfunctions.parser.backend import execution as _parser_execution
+    from moto.stepfunctions.parser.backend.activity import Activity as _QueuedActivity
+
+    _activity_queues = {}
+    _activity_lock = threading.Lock()
+
+    class _SharedActivityStore:
+        """The activities CreateActivity made in one account and region."""
+
+        def __init__(self, account_id, region_name):
+            self.account_id = account_id
+            self.region_name = region_name
+
+        def get(self, arn, default=None):
+            backend = _sfn_responses.get_backend(self.account_id, self.region_name)
+            if arn not in backend.activities:
+                return default
+            with _activity_lock:
+                return _activity_queues.setdefault(
+                    arn, _QueuedActivity(arn=arn, name=arn.rsplit(":", 1)[-1])
+                )
+
+    _execution_init = _parser_execution.Execution.__init__
+
+    def _execution_with_the_shared_activities(self, *args, **kwargs):
+        _execution_init(self, *args, **kwargs)
+        self._activity_store = _SharedActivityStore(self.account_id, self.region_name)
+
+    _parser_execution.Execution.__init__ = _execution_with_the_shared_activities
+
+    def _waiting_endpoint(backend, token):
+        for machine in backend.state_machines:
+            for execution in machine.executions:
+                worker = getattr(execution, "exec_worker", None)
+                if worker is None or str(getattr(execution, "status", "")) != "RUNNING":
+                    continue
+                endpoint = worker.env.callback_pool_manager.get(callback_id=token)
+                if isinstance(endpoint, _ActivityEndpoint):
+                    return endpoint
+        return None
+
+    def _get_activity_task(self):
+        arn = self._get_param("activityArn")
+        worker_name = self._get_param("workerName")
+        backend = self.stepfunction_backend
+        backend.describe_activity(arn)  # ActivityDoesNotExist, as on AWS
+        queue = _SharedActivityStore(self.current_account, self.region).get(arn)
+        hold = float(os.environ.get("PAAS_MOTO_ACTIVITY_POLL_SECONDS", "60"))
+        until = _time.time() + hold
+        while True:
+            try:
+                task = queue.get_task()
+            except IndexError:
+                task = None
+            if task is not None:
+                endpoint = _waiting_endpoint(backend, task.task_token)
+                if endpoint is not None:
+                    endpoint.notify_activity_task_start(worker_name=worker_name)
+                    return _ActionResult({"taskToken": task.task_token, "input": task.task_input})
+                continue  # its execution ended: AWS hands it to nobody
+            if _time.time() >= until:
+                return _ActionResult({})
+            _time.sleep(0.2)
+
+    _sfn_responses.StepFunctionResponse.get_activity_task = _get_activity_task
+
+    def _send_task_failure_with_cause(self):
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"),
+            error=self._get_param("error"),
+            cause=self._get_param("cause"),
+        )
+        return _sfn_responses.EmptyResult()
+
+    _sfn_responses.StepFunctionResponse.send_task_failure = _send_task_failure_with_cause
+
+    # A worker that stops heartbeating: AWS fails the Task with
+    # States.HeartbeatTimeout (event ActivityTimedOut); moto's interpreter
+    # reports every activity time-out as States.Timeout.
+    from moto.stepfunctions.parser.api import (
+        ActivityTimedOutEventDetails as _TimedOutDetails,
+        HistoryEventType as _HistoryEventType,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent as _FailureEvent,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName as _StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType as _StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+        state_task_activitiy as _activity_task,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        HeartbeatTimeoutError as _HeartbeatTimeoutError,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails as _EventDetails
+
+    _activity_from_error = _activity_task.StateTaskActivity._from_error
+
+    def _heartbeat_timeout_as_aws_names_it(self, env, ex):
+        if isinstance(ex, _HeartbeatTimeoutError):
+            name = _StatesErrorNameType.StatesHeartbeatTimeout
+            return _FailureEvent(
+                env=env,
+                error_name=_StatesErrorName(typ=name),
+                event_type=_HistoryEventType.ActivityTimedOut,
+                event_details=_EventDetails(
+                    activityTimedOutEventDetails=_TimedOutDetails(error=name.to_name())
+                ),
+            )
+        return _activity_from_error(self, env, ex)
+
+    _activity_task.StateTaskActivity._from_error = _heartbeat_timeout_as_aws_names_it
+except Exception:  # moto reorganised: leave it as shipped
+    pass

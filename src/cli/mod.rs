@@ -11,6 +11,8 @@ mod check;
 mod deploy;
 mod explain;
 mod output;
+#[cfg(feature = "deploy")]
+mod worker;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -98,6 +100,15 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
         args: Vec<String>,
     },
+    /// Serve the Step Functions activities of `workers = activity` pipelines (on the runner).
+    #[cfg(feature = "deploy")]
+    Worker(worker::WorkerArgs),
+    /// Serve the Step Functions activities of `workers = activity` pipelines (not in this build).
+    #[cfg(not(feature = "deploy"))]
+    Worker {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Write the platform (a Terraform module per account and region) the specs' pipelines need.
     Bootstrap(bootstrap::BootstrapArgs),
     /// Print shell completions: `paasc completions bash > /etc/bash_completion.d/paasc`.
@@ -146,6 +157,10 @@ pub fn run() -> ExitCode {
         Command::Deploy(args) => deploy::run(&args),
         #[cfg(not(feature = "deploy"))]
         Command::Deploy { .. } => without_aws("deploy"),
+        #[cfg(feature = "deploy")]
+        Command::Worker(args) => worker::run(&args),
+        #[cfg(not(feature = "deploy"))]
+        Command::Worker { .. } => without_aws("worker"),
     }
 }
 

@@ -401,6 +401,49 @@ impl<'a> Calls<'a> {
         }
     }
 
+    /// Whether the activity exists with the ARN the state machine names.
+    pub async fn activity_exists(&self, arn: &str) -> Result<bool, DeployError> {
+        match self
+            .clients
+            .sfn
+            .describe_activity()
+            .activity_arn(arn)
+            .send()
+            .await
+        {
+            Ok(a) => Ok(a.activity_arn() == arn),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_activity_does_not_exist()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(classify(&self.ctx("states:DescribeActivity", None), e)),
+        }
+    }
+
+    /// Creates an activity, then reads it back: the ARN must be the one
+    /// the state machine's Task names (same account, region and name).
+    pub async fn create_activity(&self, name: &str, arn: &str) -> Result<(), DeployError> {
+        let out = self
+            .clients
+            .sfn
+            .create_activity()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| classify(&self.ctx("states:CreateActivity", None), e))?;
+        if out.activity_arn() != arn || !self.activity_exists(arn).await? {
+            return Err(DeployError::Internal {
+                message: format!(
+                    "created activity {name} as {}, but the state machine waits on {arn}",
+                    out.activity_arn()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     pub async fn create_state_machine(&self) -> Result<String, DeployError> {
         let out = self
             .clients

@@ -16,8 +16,10 @@
 //!    `app.parameter_path()` with the platform key (after the uploads: the
 //!    `artifacts` parameter must never point at objects that do not exist);
 //! 4. registers the SSM command documents the state machine runs (created,
-//!    or a new default version when the content changed), then creates the
-//!    state machine, or updates it when definition or role differ;
+//!    or a new default version when the content changed), creates the
+//!    activities its stages wait on (`workers = activity`; each read back),
+//!    then creates the state machine, or updates it when definition or role
+//!    differ;
 //! 5. starts the execution; with `wait`, follows it stage by stage.
 //!
 //! Invariants: each step runs only when every earlier one succeeded, so no
@@ -133,6 +135,13 @@ pub enum Event {
         action: MachineAction,
         planned: bool,
     },
+    /// A Step Functions activity the state machine's stages wait on
+    /// (`workers = activity`; `paasc worker` serves it).
+    Activity {
+        name: String,
+        action: MachineAction,
+        planned: bool,
+    },
     /// An SSM command document the state machine runs.
     Document {
         name: String,
@@ -195,6 +204,10 @@ impl fmt::Display for Event {
                 MachineAction::Create => write!(f, "{} SSM document {name}", verb(*planned, "would create", "created")),
                 MachineAction::Update => write!(f, "{} SSM document {name}", verb(*planned, "would update", "updated")),
                 MachineAction::Unchanged => write!(f, "SSM document {name} is up to date"),
+            },
+            Event::Activity { name, action, planned } => match action {
+                MachineAction::Create => write!(f, "{} activity {name}", verb(*planned, "would create", "created")),
+                MachineAction::Update | MachineAction::Unchanged => write!(f, "activity {name} exists"),
             },
             Event::Execution { name, planned } => {
                 write!(f, "{} execution {name}", verb(*planned, "would start", "started"))
@@ -404,6 +417,17 @@ async fn run(
                 planned,
             });
         }
+        for (name, arn) in &plan.activities {
+            let action = match calls.activity_exists(arn).await? {
+                true => MachineAction::Unchanged,
+                false => MachineAction::Create,
+            };
+            out(Event::Activity {
+                name: name.clone(),
+                action,
+                planned,
+            });
+        }
         out(Event::StateMachine {
             name: plan.state_machine_name.clone(),
             action,
@@ -433,6 +457,21 @@ async fn run(
         let action = calls.document_action(name, content).await?;
         calls.put_document(name, content, action).await?;
         out(Event::Document {
+            name: name.clone(),
+            action,
+            planned,
+        });
+    }
+    // The activities its stages wait on, before an execution can schedule
+    // a task on one (an execution fails on a missing activity).
+    for (name, arn) in &plan.activities {
+        let action = if calls.activity_exists(arn).await? {
+            MachineAction::Unchanged
+        } else {
+            calls.create_activity(name, arn).await?;
+            MachineAction::Create
+        };
+        out(Event::Activity {
             name: name.clone(),
             action,
             planned,

@@ -13,8 +13,8 @@
 use super::error::DeployError;
 use super::platform::Target;
 use crate::emit::Artifact;
-use crate::model::names::{parameter, path};
-use crate::model::App;
+use crate::model::names::{parameter, path, ToolStage};
+use crate::model::{App, Workers};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -121,6 +121,9 @@ pub struct Plan {
     pub execution_name: String,
     /// The runner of a `workers = ssm` pipeline; None for activity workers.
     pub runner_instance_id: Option<String>,
+    /// `workers = activity`: the activities the state machine's stages wait
+    /// on, as (name, ARN), in stage order; empty for SSM workers.
+    pub activities: Vec<(String, String)>,
     pub parameter_path: String,
     pub version: String,
     pub state_bucket: String,
@@ -242,6 +245,17 @@ pub fn plan(app: &App, artifacts: &[Artifact], target: &Target) -> Result<Plan, 
         role_arn: target.role_arn.clone(),
         definition,
         runner_instance_id: target.runner_instance_id.clone(),
+        activities: match app.pipeline.workers {
+            Workers::Activity => ToolStage::ALL
+                .iter()
+                .map(|s| {
+                    let arn = app.activity_arn(*s);
+                    let name = arn.rsplit(':').next().unwrap_or_default().to_string();
+                    (name, arn)
+                })
+                .collect(),
+            Workers::Ssm => Vec::new(),
+        },
         parameter_path: path,
         version: app.version.clone(),
         state_bucket: target.state_bucket.clone(),

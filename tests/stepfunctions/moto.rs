@@ -588,6 +588,12 @@ impl<'a> Env<'a> {
         script_runner(self.server, app, AMI_ID, &self.terraform_outputs, outcome);
     }
 
+    /// What the harness's Terraform "printed" (`terraform output -json`).
+    #[allow(dead_code)]
+    pub fn terraform_outputs(&self) -> &Value {
+        &self.terraform_outputs
+    }
+
     /// Scripts every stage of the app to succeed.
     pub fn write_success(&self, app: &App) {
         self.write_outcomes(app, &Outcome::Success);
@@ -707,6 +713,18 @@ impl<'a> Env<'a> {
             );
             std::thread::sleep(Duration::from_millis(500));
         };
+        let events = self.history(&arn);
+        Run {
+            arn,
+            status: described["status"].as_str().unwrap().to_string(),
+            error: described["error"].as_str().map(str::to_string),
+            cause: described["cause"].as_str().map(str::to_string),
+            events,
+        }
+    }
+
+    /// An execution's history events so far.
+    pub fn history(&self, arn: &str) -> Vec<Value> {
         let mut events = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -726,13 +744,7 @@ impl<'a> Env<'a> {
                 _ => break,
             }
         }
-        Run {
-            arn,
-            status: described["status"].as_str().unwrap().to_string(),
-            error: described["error"].as_str().map(str::to_string),
-            cause: described["cause"].as_str().map(str::to_string),
-            events,
-        }
+        events
     }
 
     /// Starts an instance refresh of a group of the app account.

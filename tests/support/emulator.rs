@@ -76,6 +76,9 @@ impl Emulator {
             .arg("start")
             .arg(&dir)
             .arg(std::process::id().to_string())
+            // GetActivityTask holds an empty poll 60 s on AWS; 5 s here, so a
+            // stopping `paasc worker`'s last poll comes back sooner.
+            .env("PAAS_MOTO_ACTIVITY_POLL_SECONDS", "5")
             .output()
             .expect("run scripts/moto-server.sh");
         assert!(

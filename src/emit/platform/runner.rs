@@ -27,6 +27,8 @@ const TOOLS_DIR: &str = "/opt/paasc/tools";
 const PROVIDER_MIRROR: &str = "/opt/paasc/terraform-providers";
 const PACKER_PLUGINS: &str = "/opt/paasc/packer-plugins";
 const TERRAFORM_RC: &str = "/etc/paasc/terraform.rc";
+const WORKER_UNIT: &str = "/etc/systemd/system/paasc-worker.service";
+const WORKER_LOG_DIR: &str = "/var/log/paasc/worker";
 
 pub(super) fn emit(platform: &Platform) -> TfFile {
     let mut blocks = Vec::new();
@@ -753,9 +755,64 @@ pub(super) fn boot_script(platform: &Platform, p: &PipelinePart, header: &str) -
         ),
         "echo \"paasc runner $INSTANCE_ID ready\"".to_string(),
     ]);
+    if p.activity_workers {
+        lines.extend(worker_unit(platform, p));
+    }
     let mut out = lines.join("\n");
     out.push('\n');
     out
+}
+
+/// Seconds `paasc worker` gives running scripts after SIGTERM (its
+/// `--grace`); systemd waits for that, a poll in flight (70 s) and the
+/// scripts' own clean-up before it kills what is left.
+const WORKER_GRACE: u64 = 30;
+
+/// The `paasc-worker` service: serves every activity of this platform's
+/// `workers = activity` pipelines, restarted when it dies. SIGTERM goes to
+/// the worker alone (`KillMode=mixed`), which stops its scripts itself and
+/// fails their tasks with `paasc.WorkerStopped` so another worker retries them.
+fn worker_unit(platform: &Platform, p: &PipelinePart) -> Vec<String> {
+    let mut activities: Vec<&String> = p.apps.iter().flat_map(|a| &a.activities).collect();
+    activities.sort();
+    activities.dedup();
+    let mut exec = format!(
+        "ExecStart=/usr/local/bin/paasc worker --log-dir {WORKER_LOG_DIR} --grace {WORKER_GRACE}"
+    );
+    for a in activities {
+        exec.push_str(&format!(" --activity {a}"));
+    }
+    vec![
+        "# The activity worker (workers = activity): a service, restarted when it dies.".into(),
+        format!("mkdir -p {WORKER_LOG_DIR} && chmod 0700 {WORKER_LOG_DIR}"),
+        format!("cat > {WORKER_UNIT} <<'PAASC_UNIT'"),
+        "[Unit]".into(),
+        "Description=paasc worker: runs the pipeline stages of workers = activity apps".into(),
+        "Wants=network-online.target".into(),
+        "After=network-online.target".into(),
+        "".into(),
+        "[Service]".into(),
+        "Type=simple".into(),
+        format!(
+            "Environment=AWS_REGION={} AWS_DEFAULT_REGION={}",
+            platform.region, platform.region
+        ),
+        "Environment=HOME=/root".into(),
+        exec,
+        "Restart=always".into(),
+        "RestartSec=5".into(),
+        "KillMode=mixed".into(),
+        "KillSignal=SIGTERM".into(),
+        format!("TimeoutStopSec={}", WORKER_GRACE + 100),
+        "SyslogIdentifier=paasc-worker".into(),
+        "".into(),
+        "[Install]".into(),
+        "WantedBy=multi-user.target".into(),
+        "PAASC_UNIT".into(),
+        "systemctl daemon-reload".into(),
+        "systemctl enable --now paasc-worker.service".into(),
+        "echo \"paasc worker started (journalctl -u paasc-worker)\"".into(),
+    ]
 }
 
 #[cfg(test)]
