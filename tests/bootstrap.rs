@@ -431,6 +431,62 @@ fn the_runner_fetches_checks_and_installs_each_tool_after_what_it_needs() {
     );
 }
 
+/// A platform with a `workers = activity` pipeline: its runner installs
+/// paasc and runs `paasc-worker` for exactly that pipeline's activities,
+/// stopped by SIGTERM to the worker alone, after paasc is installed.
+#[test]
+fn the_runner_of_activity_pipelines_runs_the_worker_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = tools_dir(dir.path());
+    let out = dir.path().join("out");
+    let spec = "examples/batch.paas";
+    ok(&bootstrap(&[spec], &tools, &out));
+    let app = paasc::compile_file(&root().join(spec), None, &[]).unwrap();
+    let module = out.join(format!("platform/{}-{}", app.pipeline.account, app.region));
+    let boot = std::fs::read_to_string(module.join("runner/boot.sh")).unwrap();
+    let line_of = |needle: &str| {
+        boot.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("boot.sh has no line with `{needle}`:\n{boot}"))
+    };
+    let exec = &boot.lines().collect::<Vec<_>>()[line_of("ExecStart=")];
+    assert!(
+        exec.starts_with("ExecStart=/usr/local/bin/paasc worker "),
+        "{exec}"
+    );
+    for stage in paasc::model::names::ToolStage::ALL {
+        let arn = app.activity_arn(stage);
+        assert!(exec.contains(&format!("--activity {arn}")), "{exec}");
+    }
+    assert_eq!(exec.matches("--activity ").count(), 4, "{exec}");
+    for needle in ["KillMode=mixed", "Restart=always", "TimeoutStopSec=130"] {
+        line_of(needle);
+    }
+    assert!(line_of("install -m 0755") < line_of("systemctl enable --now paasc-worker.service"));
+    // The runner may poll exactly these activities.
+    let runner = std::fs::read_to_string(module.join("runner.tf")).unwrap();
+    for stage in paasc::model::names::ToolStage::ALL {
+        assert!(runner.contains(&app.activity_arn(stage)), "runner.tf");
+    }
+    let syntax = Command::new("bash")
+        .arg("-n")
+        .arg(module.join("runner/boot.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+
+    // A platform without such pipelines has no worker.
+    let out = dir.path().join("demo");
+    ok(&bootstrap(&[DEMO], &tools, &out));
+    let demo = std::fs::read_to_string(out.join("platform/123456789012-eu-west-1/runner/boot.sh"))
+        .unwrap();
+    assert!(!demo.contains("paasc-worker"));
+}
+
 #[test]
 fn refusals_write_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -2254,4 +2254,24 @@ fn a_dead_worker_times_out_and_a_stopped_one_fails_its_task() {
         state.is_empty() || state.contains(") Z "),
         "the stub build {pid} outlived its worker: {state}"
     );
+
+    // `--once`: one task served, the exit status says how it went.
+    std::fs::remove_file(runner.path("packer-sleeps")).unwrap();
+    std::fs::write(runner.path("packer-fails"), "").unwrap();
+    let mut last = app.clone();
+    last.version = "3.2.2".into();
+    let artifacts = built(&last);
+    runner.put_release(&last, &artifacts);
+    let (result, lines) = moto.run(&last, &artifacts, &moto.opts());
+    let arn = started(result, &lines);
+    let mut worker = runner.worker(&last, &["--once"]);
+    assert_eq!(
+        StubRunner::exits_within(&mut worker, Duration::from_secs(60)),
+        Some(1),
+        "{}",
+        runner.log()
+    );
+    let run = env.wait(&arn);
+    assert_eq!(run.error.as_deref(), Some("paasc.BakeryCommandFailed"));
+    assert!(runner.log().contains("one task only"), "{}", runner.log());
 }
