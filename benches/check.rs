@@ -87,6 +87,30 @@ fn main() {
             });
         }
     }
+    // `paasc fmt` of every example at once (issue goal: within 5 ms).
+    let texts: Vec<String> = [
+        "examples/minimal.paas",
+        "examples/shop.paas",
+        "examples/batch.paas",
+        "examples/two-account.paas",
+        "examples/lib/platform.paas",
+        "../shared/examples/hello.paas",
+        "../shared/examples/ledger.paas",
+        "../shared/examples/payments.paas",
+        "../shared/examples/lib/ledger-common.paas",
+    ]
+    .iter()
+    .filter_map(|p| std::fs::read_to_string(p).ok())
+    .collect();
+    measure(
+        &format!("fmt every example ({} files)", texts.len()),
+        1000,
+        || {
+            for t in &texts {
+                std::hint::black_box(paasc::format::format(t).unwrap());
+            }
+        },
+    );
     // Linear cost: a spec padded to N times its size by comments.
     if let Ok(text) = std::fs::read_to_string("examples/shop.paas") {
         for factor in [1usize, 10, 100] {

@@ -15,6 +15,7 @@ pub mod chef_repo;
 pub mod deploy;
 pub mod diagnostics;
 pub mod emit;
+pub mod format;
 pub mod hash;
 pub mod model;
 pub mod resolve;

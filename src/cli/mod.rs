@@ -10,6 +10,7 @@ mod check;
 #[cfg(feature = "deploy")]
 mod deploy;
 mod explain;
+mod fmt;
 mod output;
 #[cfg(feature = "deploy")]
 mod worker;
@@ -111,6 +112,8 @@ enum Command {
     },
     /// Write the platform (a Terraform module per account and region) the specs' pipelines need.
     Bootstrap(bootstrap::BootstrapArgs),
+    /// Rewrite specs in the canonical layout (`--check`: only name the unformatted ones).
+    Fmt(fmt::FmtArgs),
     /// Print shell completions: `paasc completions bash > /etc/bash_completion.d/paasc`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -152,6 +155,7 @@ pub fn run() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Bootstrap(args) => bootstrap::run(&args),
         #[cfg(feature = "deploy")]
         Command::Deploy(args) => deploy::run(&args),
