@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod format;
 pub mod hash;
+pub mod lsp;
 pub mod model;
 pub mod resolve;
 pub mod schema;

@@ -114,6 +114,8 @@ enum Command {
     Bootstrap(bootstrap::BootstrapArgs),
     /// Rewrite specs in the canonical layout (`--check`: only name the unformatted ones).
     Fmt(fmt::FmtArgs),
+    /// Serve the language server protocol over stdio (for editors).
+    Lsp,
     /// Print shell completions: `paasc completions bash > /etc/bash_completion.d/paasc`.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -156,6 +158,13 @@ pub fn run() -> ExitCode {
         }
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp => match paasc::lsp::serve() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: paasc lsp: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Bootstrap(args) => bootstrap::run(&args),
         #[cfg(feature = "deploy")]
         Command::Deploy(args) => deploy::run(&args),
