@@ -334,3 +334,24 @@ fn problems_in_a_used_file_are_published_to_it_and_definitions_reach_the_stdlib(
     ed.notify("exit", Value::Null);
     assert!(ed.child.wait().unwrap().success());
 }
+
+/// The VS Code extension: a language for `.paas` files, its grammar, and a
+/// client that starts `paasc lsp`.
+#[test]
+fn the_vscode_extension_launches_paasc_lsp_for_paas_files() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/vscode");
+    let read = |p: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(p)).unwrap()).unwrap()
+    };
+    let package = read("package.json");
+    let language = &package["contributes"]["languages"][0];
+    assert_eq!(language["id"], "paasc");
+    assert_eq!(language["extensions"], json!([".paas"]));
+    let grammar = &package["contributes"]["grammars"][0];
+    let tm = read(grammar["path"].as_str().unwrap());
+    assert_eq!(tm["scopeName"], grammar["scopeName"]);
+    assert!(package["dependencies"]["vscode-languageclient"].is_string());
+    read(language["configuration"].as_str().unwrap());
+    let client = std::fs::read_to_string(dir.join(package["main"].as_str().unwrap())).unwrap();
+    assert!(client.contains("args: [\"lsp\"]") && client.contains("language: \"paasc\""));
+}
