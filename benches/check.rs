@@ -111,6 +111,19 @@ fn main() {
             }
         },
     );
+    // `paasc lsp` after a keystroke: the diagnostics of payments.paas
+    // (issue goal: within 5 ms), and a completion inside `fleet {`.
+    if specs.contains(&"payments.paas") {
+        measure("lsp diagnostics payments.paas", 1000, || {
+            std::hint::black_box(paasc::lsp::analysis::diagnostics("payments.paas", &loader));
+        });
+        let text = String::from_utf8(loader.files["payments.paas"].clone()).unwrap();
+        let at = text.find("fleet {").map_or(0, |i| i + 8);
+        measure("lsp completion in fleet (payments.paas)", 1000, || {
+            let names = paasc::lsp::analysis::names("payments.paas", &loader);
+            std::hint::black_box(paasc::lsp::analysis::complete(&text, at, &names));
+        });
+    }
     // Linear cost: a spec padded to N times its size by comments.
     if let Ok(text) = std::fs::read_to_string("examples/shop.paas") {
         for factor in [1usize, 10, 100] {

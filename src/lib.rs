@@ -14,6 +14,7 @@ pub mod chef_repo;
 #[cfg(feature = "deploy")]
 pub mod deploy;
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod format;
 pub mod hash;

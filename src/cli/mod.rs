@@ -9,6 +9,7 @@ mod build;
 mod check;
 #[cfg(feature = "deploy")]
 mod deploy;
+mod diff;
 mod explain;
 mod fmt;
 mod output;
@@ -112,6 +113,8 @@ enum Command {
     },
     /// Write the platform (a Terraform module per account and region) the specs' pipelines need.
     Bootstrap(bootstrap::BootstrapArgs),
+    /// What a spec change does to the infrastructure: a summary, the changed settings, unified diffs.
+    Diff(diff::DiffArgs),
     /// Rewrite specs in the canonical layout (`--check`: only name the unformatted ones).
     Fmt(fmt::FmtArgs),
     /// Serve the language server protocol over stdio (for editors).
@@ -158,6 +161,7 @@ pub fn run() -> ExitCode {
         }
         Command::Explain { code, list } => explain::run(code.as_deref(), list),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Lsp => match paasc::lsp::serve() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
