@@ -355,3 +355,47 @@ fn the_vscode_extension_launches_paasc_lsp_for_paas_files() {
     let client = std::fs::read_to_string(dir.join(package["main"].as_str().unwrap())).unwrap();
     assert!(client.contains("args: [\"lsp\"]") && client.contains("language: \"paasc\""));
 }
+
+mod no_input_crashes_it {
+    use paasc::lsp::analysis;
+    use paasc::resolve::MemLoader;
+    use proptest::prelude::*;
+
+    fn examples() -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        [
+            "shop.paas",
+            "batch.paas",
+            "minimal.paas",
+            "two-account.paas",
+        ]
+        .iter()
+        .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
+        .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        /// Every answer, at any offset of any cut, spliced or garbled text.
+        #[test]
+        fn every_answer_on_any_text(which in 0usize..4, cut in 0.0f64..1.0, at in 0.0f64..1.0, junk in "[{}\"$#=\\[\\] a-z\\n]{0,12}") {
+            let text = &examples()[which];
+            let mut cut_at = (text.len() as f64 * cut) as usize;
+            while !text.is_char_boundary(cut_at) { cut_at -= 1; }
+            let edited = format!("{}{junk}{}", &text[..cut_at], &text[cut_at..]);
+            let mut offset = (edited.len() as f64 * at) as usize;
+            while !edited.is_char_boundary(offset) { offset -= 1; }
+            let loader = MemLoader::default().with("app.paas", edited.clone());
+            let files = analysis::diagnostics("app.paas", &loader);
+            let diags: Vec<_> = files.into_iter().flat_map(|f| f.diagnostics).collect();
+            let _ = analysis::hover(&edited, offset, &diags);
+            let names = analysis::names("app.paas", &loader);
+            let _ = analysis::complete(&edited, offset, &names);
+            let _ = analysis::definition("app.paas", &edited, offset, &names);
+            let _ = analysis::symbols(&edited);
+            let index = paasc::lsp::LineIndex::new(&edited);
+            let p = index.position(offset);
+            prop_assert_eq!(index.offset(p), offset);
+        }
+    }
+}
