@@ -496,3 +496,121 @@ fn completions_know_the_subcommands() {
     let o = paasc().args(["completions", "tcsh"]).output().expect("run");
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Many specs in one run: files and directories (their top-level `.paas`),
+/// reports in the order given whatever finishes first, the worst exit code,
+/// and two specs building the same app and env refused before any write.
+#[test]
+fn check_and_build_take_many_specs_and_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs");
+    std::fs::create_dir_all(specs.join("lib")).unwrap();
+    std::fs::write(
+        specs.join("lib/common.paas"),
+        "param owner = \"platform\"\n",
+    )
+    .unwrap();
+    let app = |name: &str| {
+        format!(
+            "use \"lib/common.paas\"\napp {name} {{\n  team    = \"${{owner}}\"\n  region  = \"eu-west-1\"\n  account = \"111122223333\"\n  service {{ port = 8080  https = \"arn:aws:acm:eu-west-1:111122223333:certificate/11111111-2222-4333-8444-555555555555\" }}\n}}\n"
+        )
+    };
+    for i in 0..12 {
+        std::fs::write(
+            specs.join(format!("app{i:02}.paas")),
+            app(&format!("app{i:02}")),
+        )
+        .unwrap();
+    }
+    // Not top-level: not part of `specs/`.
+    std::fs::write(specs.join("lib/ignored.paas"), "app broken {\n").unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_paasc"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["check", "specs"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // One bad spec among good ones: exit 1, its report in its place.
+    std::fs::write(
+        specs.join("app05.paas"),
+        app("app05").replace("8080", "99999"),
+    )
+    .unwrap();
+    std::fs::write(specs.join("app09.paas"), app("app09").replace("8080", "0")).unwrap();
+    let out = run(&["check", "specs", "--message-format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let files: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["file"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(!files.is_empty());
+    let first_09 = files
+        .iter()
+        .position(|f| f.ends_with("app09.paas"))
+        .unwrap();
+    assert!(
+        files[..first_09].iter().all(|f| f.ends_with("app05.paas")),
+        "{files:?}"
+    );
+    std::fs::write(specs.join("app05.paas"), app("app05")).unwrap();
+    std::fs::write(specs.join("app09.paas"), app("app09")).unwrap();
+
+    // Build: every app, each in its own directory.
+    let out = run(&["build", "specs", "-o", "out"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let wrote: Vec<&str> = stderr.lines().filter(|l| l.starts_with("wrote ")).collect();
+    assert_eq!(wrote.len(), 12, "{stderr}");
+    assert!(
+        wrote.windows(2).all(|w| w[0] < w[1]),
+        "not in order: {wrote:?}"
+    );
+    for i in 0..12 {
+        assert!(dir
+            .path()
+            .join(format!("out/app{i:02}/default/manifest.json"))
+            .is_file());
+    }
+    assert_eq!(
+        run(&["build", "specs", "-o", "out", "--check"])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // The same app from two specs: refused, nothing written.
+    std::fs::write(
+        dir.path().join("again.paas"),
+        app("app03").replace("lib/common.paas", "specs/lib/common.paas"),
+    )
+    .unwrap();
+    let out = run(&["build", "specs", "again.paas", "-o", "fresh"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("both build app03/default"), "{stderr}");
+    assert!(!dir.path().join("fresh").exists(), "a clash wrote output");
+
+    // A directory without specs is a usage error.
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    assert_eq!(run(&["check", "empty"]).status.code(), Some(2));
+}

@@ -4,22 +4,25 @@
 //! into place, so a failed build (spec errors, I/O errors, a crash) leaves
 //! the previous output exactly as it was.
 
-use super::output::{internal, readable, report, INTERNAL_ERROR};
-use super::SpecArgs;
+use super::many::{expand, parallel, CachedFs};
+use super::output::{compile_with_loader, internal_to, readable, report_to, Out, INTERNAL_ERROR};
+use super::{SpecArgs, SpecsArgs};
 use paasc::emit::Artifact;
+use paasc::model::App;
 use paasc::Envs;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(
-    args: &SpecArgs,
+    args: &SpecsArgs,
     env: Option<&str>,
     all_envs: bool,
-    out: &Path,
+    out_dir: &Path,
     check: bool,
 ) -> ExitCode {
-    let root = match readable(args) {
-        Ok(r) => r,
+    let files = match expand(&args.files) {
+        Ok(f) => f,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
@@ -30,42 +33,128 @@ pub fn run(
         (Some(e), false) => Envs::Named(e.to_string()),
         (None, false) => Envs::Default,
     };
-    let c = match super::output::compile(args, &root, &envs, true) {
-        Ok(c) => c,
+    // First every spec is compiled (side by side), so that two specs
+    // building the same app and env are refused before anything is written.
+    let loader = CachedFs::default();
+    let compiled = parallel(&files, |f| {
+        let spec = args.one(f);
+        let mut out = Out::default();
+        let apps = compile_one(&spec, &envs, &loader, &mut out);
+        (spec, apps, out)
+    });
+    let mut owner: BTreeMap<(String, String), &Path> = BTreeMap::new();
+    let mut clashes = Vec::new();
+    for (spec, apps, _) in &compiled {
+        for app in apps.as_ref().map_or(&[][..], Vec::as_slice) {
+            let key = (app.name.clone(), app.env.clone());
+            match owner.get(&key) {
+                Some(first) => clashes.push(format!(
+                    "error: `{}` and `{}` both build {}/{}: build them into different output directories",
+                    first.display(),
+                    spec.file.display(),
+                    app.name,
+                    app.env
+                )),
+                None => {
+                    owner.insert(key, &spec.file);
+                }
+            }
+        }
+    }
+    if !clashes.is_empty() {
+        for (_, _, out) in &compiled {
+            out.print();
+        }
+        for c in clashes {
+            eprintln!("{c}");
+        }
+        return ExitCode::from(2);
+    }
+    let written = parallel(&compiled, |(spec, apps, _)| {
+        let mut out = Out::default();
+        let code = match apps {
+            Err(code) => *code,
+            Ok(apps) => write_one(spec, apps, env, all_envs, out_dir, check, &mut out),
+        };
+        (code, out)
+    });
+    let mut worst = 0;
+    for ((_, _, first), (code, then)) in compiled.iter().zip(&written) {
+        first.print();
+        then.print();
+        worst = worst.max(*code);
+    }
+    ExitCode::from(worst)
+}
+
+/// Compiles one spec and reports its diagnostics: its models, or the exit
+/// code of its failure.
+fn compile_one(
+    args: &SpecArgs,
+    envs: &Envs,
+    loader: &CachedFs,
+    out: &mut Out,
+) -> Result<Vec<App>, u8> {
+    let root = match readable(args) {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(2);
+            out.err(e);
+            return Err(2);
         }
     };
-    if report(&c, args) {
-        return ExitCode::from(1);
+    let c = match compile_with_loader(args, &root, envs, true, loader) {
+        Ok(c) => c,
+        Err(e) => {
+            out.err(e);
+            return Err(2);
+        }
+    };
+    if report_to(&c, args, out) {
+        return Err(1);
     }
+    Ok(c.apps)
+}
+
+/// Emits one spec's apps and writes (or, with `check`, compares) them.
+fn write_one(
+    args: &SpecArgs,
+    apps: &[App],
+    env: Option<&str>,
+    all_envs: bool,
+    out_dir: &Path,
+    check: bool,
+    out: &mut Out,
+) -> u8 {
     // Everything is emitted before anything is written: an internal error
     // in any env leaves every output directory as it was.
     let mut built = Vec::new();
-    for app in &c.apps {
+    for app in apps {
         match paasc::emit::build(app) {
             Ok(artifacts) => built.push((app, artifacts)),
             Err(e) => {
-                internal(&e, args.message_format);
-                return ExitCode::from(INTERNAL_ERROR);
+                internal_to(&e, args.message_format, out);
+                return INTERNAL_ERROR;
             }
         }
     }
     if check {
-        return compare(args, env, all_envs, out, &built);
+        return compare(args, env, all_envs, out_dir, &built, out);
     }
     for (app, artifacts) in &built {
-        let dir = out.join(&app.name).join(&app.env);
+        let dir = out_dir.join(&app.name).join(&app.env);
         match write_atomically(&dir, artifacts) {
-            Ok(()) => eprintln!("wrote {} ({} files)", dir.display(), artifacts.len()),
+            Ok(()) => out.err(format!(
+                "wrote {} ({} files)",
+                dir.display(),
+                artifacts.len()
+            )),
             Err(e) => {
-                eprintln!("error: cannot write `{}`: {e}", dir.display());
-                return ExitCode::from(2);
+                out.err(format!("error: cannot write `{}`: {e}", dir.display()));
+                return 2;
             }
         }
     }
-    ExitCode::SUCCESS
+    0
 }
 
 fn sibling(dir: &Path, tag: &str) -> PathBuf {
@@ -120,52 +209,53 @@ fn compare(
     args: &SpecArgs,
     env: Option<&str>,
     all_envs: bool,
-    out: &Path,
+    out_dir: &Path,
     built: &[(&paasc::model::App, Vec<Artifact>)],
-) -> ExitCode {
+    out: &mut Out,
+) -> u8 {
     let mut problems = 0usize;
     for (app, artifacts) in built {
-        let dir = out.join(&app.name).join(&app.env);
+        let dir = out_dir.join(&app.name).join(&app.env);
         let mut present = match files_under(&dir) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", dir.display());
-                return ExitCode::from(2);
+                out.err(format!("error: cannot read `{}`: {e}", dir.display()));
+                return 2;
             }
         };
         for a in artifacts {
             let path = dir.join(&a.path);
             match present.remove(&a.path) {
                 false => {
-                    eprintln!("missing  {}", path.display());
+                    out.err(format!("missing  {}", path.display()));
                     problems += 1;
                 }
                 true => match std::fs::read(&path) {
                     Ok(bytes) if bytes == a.contents.as_bytes() => {}
                     Ok(_) => {
-                        eprintln!("stale    {}", path.display());
+                        out.err(format!("stale    {}", path.display()));
                         problems += 1;
                     }
                     Err(e) => {
-                        eprintln!("error: cannot read `{}`: {e}", path.display());
-                        return ExitCode::from(2);
+                        out.err(format!("error: cannot read `{}`: {e}", path.display()));
+                        return 2;
                     }
                 },
             }
         }
         for extra in &present {
-            eprintln!("extra    {}", dir.join(extra).display());
+            out.err(format!("extra    {}", dir.join(extra).display()));
             problems += 1;
         }
     }
     if problems == 0 {
-        eprintln!(
+        out.err(format!(
             "up to date: {} ({} director{})",
-            out.display(),
+            out_dir.display(),
             built.len(),
             if built.len() == 1 { "y" } else { "ies" }
-        );
-        return ExitCode::SUCCESS;
+        ));
+        return 0;
     }
     let mut command = format!("paasc build {}", args.file.display());
     match (env, all_envs) {
@@ -179,12 +269,12 @@ fn compare(
     if let Some(repo) = &args.chef_repo {
         command.push_str(&format!(" --chef-repo {}", repo.display()));
     }
-    command.push_str(&format!(" -o {}", out.display()));
-    eprintln!(
+    command.push_str(&format!(" -o {}", out_dir.display()));
+    out.err(format!(
         "{problems} file{} out of date; regenerate with: {command}",
         if problems == 1 { " is" } else { "s are" }
-    );
-    ExitCode::from(1)
+    ));
+    1
 }
 
 /// Every file under `dir` by its path relative to `dir` (`/`-separated);

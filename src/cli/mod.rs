@@ -12,6 +12,7 @@ mod deploy;
 mod diff;
 mod explain;
 mod fmt;
+mod many;
 mod output;
 #[cfg(feature = "deploy")]
 mod worker;
@@ -58,6 +59,40 @@ pub struct SpecArgs {
     pub chef_repo: Option<std::path::PathBuf>,
 }
 
+/// Options of the commands that compile many specs at once (`check`, `build`).
+#[derive(clap::Args, Debug)]
+pub struct SpecsArgs {
+    /// Spec files, or directories: every top-level `.paas` file in them.
+    #[arg(required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    /// Override a `param`: `--set name=value` (repeatable; every spec).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    pub sets: Vec<(String, String)>,
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value = "human")]
+    pub message_format: MessageFormat,
+    /// Treat warnings as errors (exit 1).
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// The chef repo the run lists are checked against and vendored from
+    /// (default: beside each spec, when there).
+    #[arg(long, value_name = "DIR")]
+    pub chef_repo: Option<std::path::PathBuf>,
+}
+
+impl SpecsArgs {
+    /// The options for one of the specs.
+    pub fn one(&self, file: &std::path::Path) -> SpecArgs {
+        SpecArgs {
+            file: file.to_path_buf(),
+            sets: self.sets.clone(),
+            message_format: self.message_format,
+            deny_warnings: self.deny_warnings,
+            chef_repo: self.chef_repo.clone(),
+        }
+    }
+}
+
 pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
@@ -67,18 +102,18 @@ pub(crate) fn parse_set(s: &str) -> Result<(String, String), String> {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check a spec and report every problem (default env and every env).
+    /// Check specs and report every problem (default env and every env).
     Check {
         #[command(flatten)]
-        spec: SpecArgs,
+        spec: SpecsArgs,
         /// Check only this env (default: the app and every env overlay).
         #[arg(long)]
         env: Option<String>,
     },
-    /// Compile a spec and write every artifact to DIR/<app>/<env>/.
+    /// Compile specs and write every artifact to DIR/<app>/<env>/.
     Build {
         #[command(flatten)]
-        spec: SpecArgs,
+        spec: SpecsArgs,
         /// Build this env (default: no overlay, written as `default`).
         #[arg(long, conflicts_with = "all_envs")]
         env: Option<String>,

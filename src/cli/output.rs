@@ -9,6 +9,34 @@ use std::io::{IsTerminal, Write};
 /// Prints every diagnostic; returns true when the run must fail (errors, or
 /// warnings under `--deny-warnings`).
 pub fn report(c: &Compilation, args: &SpecArgs) -> bool {
+    let mut out = Out::default();
+    let failed = report_to(c, args, &mut out);
+    out.print();
+    failed
+}
+
+/// What one spec's run prints, held so that specs compiled side by side
+/// print in a stable order.
+#[derive(Default)]
+pub struct Out {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn print(&self) {
+        let _ = std::io::stdout().lock().write_all(self.stdout.as_bytes());
+        let _ = std::io::stderr().lock().write_all(self.stderr.as_bytes());
+    }
+    pub fn err(&mut self, line: impl AsRef<str>) {
+        self.stderr.push_str(line.as_ref());
+        self.stderr.push('\n');
+    }
+}
+
+/// `report`, into `out`.
+pub fn report_to(c: &Compilation, args: &SpecArgs, out: &mut Out) -> bool {
+    use std::fmt::Write as _;
     let errors = c
         .diagnostics
         .iter()
@@ -17,24 +45,20 @@ pub fn report(c: &Compilation, args: &SpecArgs) -> bool {
     let warnings = c.diagnostics.len() - errors;
     match args.message_format {
         MessageFormat::Json => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
             for d in &c.diagnostics {
-                let _ = writeln!(out, "{}", json_line(d, &c.sources));
+                let _ = writeln!(out.stdout, "{}", json_line(d, &c.sources));
             }
         }
         MessageFormat::Human => {
-            let stderr = std::io::stderr();
-            let color =
-                stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let color = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let style = Style { color, width: 100 };
-            let mut err = stderr.lock();
             for d in &c.diagnostics {
-                let _ = write!(err, "{}", human(d, &c.sources, style));
+                out.stderr.push_str(&human(d, &c.sources, style));
             }
             if errors + warnings > 0 {
                 let _ = writeln!(
-                    err,
+                    out.stderr,
                     "{}: {}",
                     args.file.display(),
                     summary(errors, warnings)
@@ -49,6 +73,26 @@ pub fn report(c: &Compilation, args: &SpecArgs) -> bool {
 /// the caller exits with [`INTERNAL_ERROR`].
 pub fn internal(e: &paasc::emit::InternalError, format: MessageFormat) {
     print_plain(&[e.diagnostic()], format);
+}
+
+/// `internal`, into `out`.
+pub fn internal_to(e: &paasc::emit::InternalError, format: MessageFormat, out: &mut Out) {
+    let sources = paasc::source::SourceMap::default();
+    let d = e.diagnostic();
+    match format {
+        MessageFormat::Json => {
+            out.stdout.push_str(&json_line(&d, &sources));
+            out.stdout.push('\n');
+        }
+        MessageFormat::Human => out.stderr.push_str(&human(
+            &d,
+            &sources,
+            Style {
+                color: false,
+                width: 100,
+            },
+        )),
+    }
 }
 
 /// Prints diagnostics that point into no file (bootstrap's tool and
@@ -91,6 +135,17 @@ pub fn compile(
     envs: &paasc::Envs,
     require_app: bool,
 ) -> Result<paasc::Compilation, String> {
+    compile_with_loader(args, root, envs, require_app, &paasc::resolve::FsLoader)
+}
+
+/// `compile`, reading through `loader` (many specs share a caching one).
+pub fn compile_with_loader(
+    args: &SpecArgs,
+    root: &str,
+    envs: &paasc::Envs,
+    require_app: bool,
+    loader: &dyn paasc::resolve::Loader,
+) -> Result<paasc::Compilation, String> {
     let repo = args
         .chef_repo
         .as_ref()
@@ -106,7 +161,7 @@ pub fn compile(
     }
     Ok(paasc::compile_with(
         root,
-        &paasc::resolve::FsLoader,
+        loader,
         envs,
         &args.sets,
         require_app,
