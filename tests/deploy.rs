@@ -1860,36 +1860,14 @@ struct StubRunner {
 impl StubRunner {
     fn new(terraform_outputs: &serde_json::Value) -> StubRunner {
         let dir = tempfile::tempdir().unwrap();
-        let bin = dir.path().join("bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        for (name, text) in stub_tools::STUBS {
-            let p = bin.join(name);
-            std::fs::write(&p, text).unwrap();
-            Command::new("chmod").arg("+x").arg(&p).status().unwrap();
-        }
-        let tools = dir.path().join("tools");
-        std::fs::create_dir_all(&tools).unwrap();
-        let mut sums = String::new();
-        for f in [
-            "cinc-18.6.2-1.el9.x86_64.rpm",
-            "amazon-cloudwatch-agent-1.300057.1.x86_64.rpm",
-        ] {
-            let body = format!("stand-in for {f}\n");
-            std::fs::write(tools.join(f), &body).unwrap();
-            sums.push_str(&format!(
-                "{}  {f}\n",
-                paasc::hash::sha256_hex(body.as_bytes())
-            ));
-        }
-        std::fs::write(tools.join("SHA256SUMS"), sums).unwrap();
-        std::fs::write(
-            dir.path().join("runner-env"),
-            format!(
-                "export PAASC_BUILDER_TOOLS={}\nexport PAASC_BUILDER_SUBNET=subnet-0123456789abcdef0\n",
-                tools.display()
-            ),
-        )
-        .unwrap();
+        stub_tools::install(dir.path());
+        stub_tools::runner(
+            dir.path(),
+            &[
+                "cinc-18.6.2-1.el9.x86_64.rpm",
+                "amazon-cloudwatch-agent-1.300057.1.x86_64.rpm",
+            ],
+        );
         std::fs::write(
             dir.path().join("outputs.json"),
             terraform_outputs.to_string(),
@@ -1912,12 +1890,7 @@ impl StubRunner {
             app.version,
             paasc::hash::sha256_hex(manifest.contents.as_bytes())
         );
-        let release = self.path("s3").join(app.artifact_bucket()).join(prefix);
-        for a in artifacts {
-            let p = release.join(&a.path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, &a.contents).unwrap();
-        }
+        stub_tools::put_release(&self.path("s3"), &app.artifact_bucket(), &prefix, artifacts);
     }
 
     /// `paasc worker` serving the app's activities as the pipeline account

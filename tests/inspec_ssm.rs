@@ -745,7 +745,6 @@ fn hostile_strings_are_inert_in_ruby_yaml_and_bash() {
 
 #[path = "support/stub_tools.rs"]
 mod stub_tools;
-use stub_tools::STUBS;
 
 struct Run {
     code: i32,
@@ -787,50 +786,27 @@ fn run_document_with(
     extra_env: &[(&str, &str)],
 ) -> Run {
     let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    for (name, text) in STUBS {
-        let p = bin.join(name);
-        std::fs::write(&p, text).unwrap();
-        Command::new("chmod").arg("+x").arg(&p).status().unwrap();
-    }
+    let bin = stub_tools::install(dir.path());
     // The bucket: every artifact under the release's prefix.
     let prefix = prefix(app);
-    let release = dir.path().join("s3").join(BUCKET).join(&prefix);
-    for a in paasc::emit::build(app).unwrap() {
-        let p = release.join(&a.path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, &a.contents).unwrap();
-    }
+    let release = stub_tools::put_release(
+        &dir.path().join("s3"),
+        BUCKET,
+        &prefix,
+        &paasc::emit::build(app).unwrap(),
+    );
     tamper(&release);
     // The runner: its verified tools (and their sums) and its subnet.
-    let tools = dir.path().join("tools");
-    std::fs::create_dir_all(&tools).unwrap();
-    let mut sums = String::new();
-    for f in [
-        "cinc-18.6.2-1.el9.x86_64.rpm",
-        "amazon-cloudwatch-agent-1.300057.1.x86_64.rpm",
-        "cinc_18.6.2-1_amd64.deb",
-        "amazon-cloudwatch-agent-1.300057.1_amd64.deb",
-        "terraform_1.11.4_linux_amd64.zip",
-    ] {
-        let body = format!("stand-in for {f}\n");
-        std::fs::write(tools.join(f), &body).unwrap();
-        sums.push_str(&format!(
-            "{}  {f}\n",
-            paasc::hash::sha256_hex(body.as_bytes())
-        ));
-    }
-    std::fs::write(tools.join("SHA256SUMS"), sums).unwrap();
-    let env = dir.path().join("runner-env");
-    std::fs::write(
-        &env,
-        format!(
-            "export PAASC_BUILDER_TOOLS={}\nexport PAASC_BUILDER_SUBNET=subnet-0123456789abcdef0\n",
-            tools.display()
-        ),
-    )
-    .unwrap();
+    let env = stub_tools::runner(
+        dir.path(),
+        &[
+            "cinc-18.6.2-1.el9.x86_64.rpm",
+            "amazon-cloudwatch-agent-1.300057.1.x86_64.rpm",
+            "cinc_18.6.2-1_amd64.deb",
+            "amazon-cloudwatch-agent-1.300057.1_amd64.deb",
+            "terraform_1.11.4_linux_amd64.zip",
+        ],
+    );
 
     let d = doc(&ssm::emit(app).unwrap(), stage);
     let mut text = script(&d);

@@ -8,7 +8,7 @@
 
 use super::build::write_atomically;
 use super::output::{internal, print_plain, report, INTERNAL_ERROR};
-use super::{MessageFormat, SpecArgs};
+use super::{MessageFormat, SpecArgs, SpecOptions};
 use paasc::bootstrap::{self, tools::ToolFile, Failure, Spec};
 use paasc::resolve::FsLoader;
 use paasc::Envs;
@@ -41,10 +41,12 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
     for file in &args.files {
         let spec_args = SpecArgs {
             file: file.clone(),
-            sets: args.sets.clone(),
-            message_format: args.message_format,
-            deny_warnings: false,
-            chef_repo: None,
+            opts: SpecOptions {
+                sets: args.sets.clone(),
+                message_format: args.message_format,
+                deny_warnings: false,
+                chef_repo: None,
+            },
         };
         let root = match super::output::readable(&spec_args) {
             Ok(r) => r,

@@ -132,7 +132,7 @@ fn write_one(
         match paasc::emit::build(app) {
             Ok(artifacts) => built.push((app, artifacts)),
             Err(e) => {
-                internal_to(&e, args.message_format, out);
+                internal_to(&e, args.opts.message_format, out);
                 return INTERNAL_ERROR;
             }
         }
@@ -263,10 +263,10 @@ fn compare(
         (Some(e), false) => command.push_str(&format!(" --env {e}")),
         (None, false) => {}
     }
-    for (k, v) in &args.sets {
+    for (k, v) in &args.opts.sets {
         command.push_str(&format!(" --set {k}={v}"));
     }
-    if let Some(repo) = &args.chef_repo {
+    if let Some(repo) = &args.opts.chef_repo {
         command.push_str(&format!(" --chef-repo {}", repo.display()));
     }
     command.push_str(&format!(" -o {}", out_dir.display()));

@@ -71,7 +71,7 @@ pub fn run(args: &DeployArgs) -> ExitCode {
     let artifacts = match paasc::emit::build(app) {
         Ok(a) => a,
         Err(e) => {
-            internal(&e, args.spec.message_format);
+            internal(&e, args.spec.opts.message_format);
             return ExitCode::from(INTERNAL_ERROR);
         }
     };

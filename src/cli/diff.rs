@@ -5,7 +5,7 @@
 //! spec has errors, or a usage or I/O error; 3 an internal error.
 
 use super::output::{internal, readable, report, INTERNAL_ERROR};
-use super::{MessageFormat, SpecArgs};
+use super::{MessageFormat, SpecArgs, SpecOptions};
 use paasc::Envs;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,10 +40,12 @@ pub fn run(args: &DiffArgs) -> ExitCode {
     for file in [&args.old, &args.new] {
         let spec = SpecArgs {
             file: file.clone(),
-            sets: args.sets.clone(),
-            message_format: args.message_format,
-            deny_warnings: false,
-            chef_repo: args.chef_repo.clone(),
+            opts: SpecOptions {
+                sets: args.sets.clone(),
+                message_format: args.message_format,
+                deny_warnings: false,
+                chef_repo: args.chef_repo.clone(),
+            },
         };
         let root = match readable(&spec) {
             Ok(r) => r,

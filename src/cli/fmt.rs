@@ -10,8 +10,8 @@
 //! unformatted file, or a file has syntax errors; 2 a file cannot be read
 //! or written.
 
-use paasc::diagnostics::render::{human, Style};
-use std::io::{IsTerminal, Read, Write};
+use paasc::diagnostics::render::human;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -80,12 +80,10 @@ fn formatted(name: &str, text: &str) -> Option<String> {
         Err(diags) => {
             let mut sources = paasc::source::SourceMap::default();
             sources.add(name.to_string(), text.to_string());
-            let stderr = std::io::stderr();
-            let color =
-                stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let mut err = stderr.lock();
+            let style = super::output::stderr_style();
+            let mut err = std::io::stderr().lock();
             for d in diags.into_sorted() {
-                let _ = write!(err, "{}", human(&d, &sources, Style { color, width: 100 }));
+                let _ = write!(err, "{}", human(&d, &sources, style));
             }
             let _ = writeln!(err, "{name}: not formatted: it has syntax errors");
             None

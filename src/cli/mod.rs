@@ -39,11 +39,10 @@ pub enum MessageFormat {
     Json,
 }
 
-/// Options shared by the commands that compile a spec.
-#[derive(clap::Args, Debug)]
-pub struct SpecArgs {
-    /// The spec file (`app.paas`).
-    pub file: std::path::PathBuf,
+/// How a spec is compiled and its diagnostics shown (every command that
+/// compiles specs takes these).
+#[derive(clap::Args, Debug, Clone)]
+pub struct SpecOptions {
     /// Override a `param`: `--set name=value` (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
     pub sets: Vec<(String, String)>,
@@ -53,31 +52,29 @@ pub struct SpecArgs {
     /// Treat warnings as errors (exit 1).
     #[arg(long)]
     pub deny_warnings: bool,
-    /// The chef repo (`cookbooks/`, `roles/`) the run list is checked
-    /// against and vendored from (default: beside the spec, when there).
+    /// The chef repo (`cookbooks/`, `roles/`) run lists are checked
+    /// against and vendored from (default: beside each spec, when there).
     #[arg(long, value_name = "DIR")]
     pub chef_repo: Option<std::path::PathBuf>,
 }
 
-/// Options of the commands that compile many specs at once (`check`, `build`).
+/// One spec and its options (`deploy`).
+#[derive(clap::Args, Debug)]
+pub struct SpecArgs {
+    /// The spec file (`app.paas`).
+    pub file: std::path::PathBuf,
+    #[command(flatten)]
+    pub opts: SpecOptions,
+}
+
+/// Many specs and their options (`check`, `build`).
 #[derive(clap::Args, Debug)]
 pub struct SpecsArgs {
     /// Spec files, or directories: every top-level `.paas` file in them.
     #[arg(required = true)]
     pub files: Vec<std::path::PathBuf>,
-    /// Override a `param`: `--set name=value` (repeatable; every spec).
-    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
-    pub sets: Vec<(String, String)>,
-    /// How diagnostics are printed.
-    #[arg(long, value_enum, default_value = "human")]
-    pub message_format: MessageFormat,
-    /// Treat warnings as errors (exit 1).
-    #[arg(long)]
-    pub deny_warnings: bool,
-    /// The chef repo the run lists are checked against and vendored from
-    /// (default: beside each spec, when there).
-    #[arg(long, value_name = "DIR")]
-    pub chef_repo: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub opts: SpecOptions,
 }
 
 impl SpecsArgs {
@@ -85,10 +82,7 @@ impl SpecsArgs {
     pub fn one(&self, file: &std::path::Path) -> SpecArgs {
         SpecArgs {
             file: file.to_path_buf(),
-            sets: self.sets.clone(),
-            message_format: self.message_format,
-            deny_warnings: self.deny_warnings,
-            chef_repo: self.chef_repo.clone(),
+            opts: self.opts.clone(),
         }
     }
 }

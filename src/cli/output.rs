@@ -34,6 +34,14 @@ impl Out {
     }
 }
 
+/// How human reports look on stderr: coloured on a terminal unless
+/// `NO_COLOR` is set, 100 columns.
+pub fn stderr_style() -> Style {
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    Style { color, width: 100 }
+}
+
 /// `report`, into `out`.
 pub fn report_to(c: &Compilation, args: &SpecArgs, out: &mut Out) -> bool {
     use std::fmt::Write as _;
@@ -43,16 +51,14 @@ pub fn report_to(c: &Compilation, args: &SpecArgs, out: &mut Out) -> bool {
         .filter(|d| d.severity() == Severity::Error)
         .count();
     let warnings = c.diagnostics.len() - errors;
-    match args.message_format {
+    match args.opts.message_format {
         MessageFormat::Json => {
             for d in &c.diagnostics {
                 let _ = writeln!(out.stdout, "{}", json_line(d, &c.sources));
             }
         }
         MessageFormat::Human => {
-            let color = std::io::stderr().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let style = Style { color, width: 100 };
+            let style = stderr_style();
             for d in &c.diagnostics {
                 out.stderr.push_str(&human(d, &c.sources, style));
             }
@@ -66,7 +72,7 @@ pub fn report_to(c: &Compilation, args: &SpecArgs, out: &mut Out) -> bool {
             }
         }
     }
-    errors > 0 || (args.deny_warnings && warnings > 0)
+    errors > 0 || (args.opts.deny_warnings && warnings > 0)
 }
 
 /// Prints an emitter's internal error (a paasc bug) in the chosen format;
@@ -147,6 +153,7 @@ pub fn compile_with_loader(
     loader: &dyn paasc::resolve::Loader,
 ) -> Result<paasc::Compilation, String> {
     let repo = args
+        .opts
         .chef_repo
         .as_ref()
         .map(|d| d.to_string_lossy().into_owned());
@@ -163,7 +170,7 @@ pub fn compile_with_loader(
         root,
         loader,
         envs,
-        &args.sets,
+        &args.opts.sets,
         require_app,
         repo.as_deref(),
     ))

@@ -110,6 +110,15 @@ struct Shared {
     log: Log,
 }
 
+impl Shared {
+    /// Whether a poller goes on: the worker serves, and with `--once` no
+    /// task was taken yet.
+    fn polls_on(&self, phase: &watch::Receiver<Phase>) -> bool {
+        *phase.borrow() == Phase::Serve
+            && !(self.opts.once && self.taken.load(Ordering::SeqCst) > 0)
+    }
+}
+
 /// The region of the activities (all must share one).
 pub fn region_of(activities: &[String]) -> Result<String, ServeError> {
     let mut region: Option<String> = None;
@@ -280,9 +289,7 @@ async fn poller(shared: Arc<Shared>, arn: String) {
     let mut backoff = Duration::from_secs(5);
     let mut last_trouble = String::new();
     loop {
-        if *phase.borrow() != Phase::Serve
-            || (shared.opts.once && shared.taken.load(Ordering::SeqCst) > 0)
-        {
+        if !shared.polls_on(&phase) {
             return;
         }
         let permit = tokio::select! {
@@ -292,9 +299,7 @@ async fn poller(shared: Arc<Shared>, arn: String) {
             },
             _ = phase.changed() => continue,
         };
-        if *phase.borrow() != Phase::Serve
-            || (shared.opts.once && shared.taken.load(Ordering::SeqCst) > 0)
-        {
+        if !shared.polls_on(&phase) {
             return;
         }
         let answer = shared
@@ -401,10 +406,10 @@ async fn run_task(
     let (task, outcome, log_path) = match Task::parse(&input) {
         Err((stage, why)) => (None, refused(stage, &why), None),
         Ok(task) => {
-            let log_path =
-                task_dir(&shared.opts.log_dir, &task).join(format!("{}.log", task.stage.word()));
-            let outcome = with_heartbeats(&shared, &token, &task, work(&shared, &task)).await;
-            (Some(task), outcome, Some(log_path))
+            let files = TaskFiles::of(&shared.opts.log_dir, &task);
+            let outcome =
+                with_heartbeats(&shared, &token, &task, work(&shared, &task, &files)).await;
+            (Some(task), outcome, Some(files.log))
         }
     };
     answer_task(
@@ -540,7 +545,26 @@ async fn with_heartbeats(
     }
 }
 
-/// `<log_dir>/<execution>/`: the execution's scripts and their stderr.
+/// Where a task's script and its stderr are kept:
+/// `<log_dir>/<app>-<env>/<execution>/<stage>.{sh,log}`.
+struct TaskFiles {
+    dir: PathBuf,
+    script: PathBuf,
+    log: PathBuf,
+}
+
+impl TaskFiles {
+    fn of(log_dir: &Path, task: &Task) -> TaskFiles {
+        let dir = task_dir(log_dir, task);
+        let stage = task.stage.word();
+        TaskFiles {
+            script: dir.join(format!("{stage}.sh")),
+            log: dir.join(format!("{stage}.log")),
+            dir,
+        }
+    }
+}
+
 fn task_dir(log_dir: &Path, task: &Task) -> PathBuf {
     let safe: String = task
         .execution()
@@ -559,7 +583,7 @@ fn task_dir(log_dir: &Path, task: &Task) -> PathBuf {
 }
 
 /// Fetches, checks and runs the stage's script.
-async fn work(shared: &Shared, task: &Task) -> Outcome {
+async fn work(shared: &Shared, task: &Task, files: &TaskFiles) -> Outcome {
     let stage = task.stage;
     let refusal = |why: Refusal| refused(Some(stage), &why);
     let (bucket, prefix) = match task.artifacts() {
@@ -581,20 +605,17 @@ async fn work(shared: &Shared, task: &Task) -> Outcome {
         Ok(s) => s,
         Err(why) => return refusal(why),
     };
-    let dir = task_dir(&shared.opts.log_dir, task);
-    let script_path = dir.join(format!("{}.sh", stage.word()));
-    let log_path = dir.join(format!("{}.log", stage.word()));
-    if let Err(e) = write_private(&dir, &script_path, &script.text) {
+    if let Err(e) = write_private(&files.dir, &files.script, &script.text) {
         return Outcome::Failure {
             error: WorkerError::CommandFailed.name(stage),
             cause: format!(
                 "worker {} cannot write {}: {e}",
                 shared.opts.name,
-                script_path.display()
+                files.script.display()
             ),
         };
     }
-    run_script(shared, task, &script, &script_path, &log_path).await
+    run_script(shared, task, &script, &files.script, &files.log).await
 }
 
 async fn fetch(shared: &Shared, bucket: &str, key: &str) -> Result<Vec<u8>, Refusal> {
@@ -770,10 +791,9 @@ impl GroupGuard {
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         let Some(pid) = self.0 else { return };
-        let group = format!("-{pid}");
-        let kill = |signal: &str| {
+        let kill = move |signal: &str| {
             let _ = std::process::Command::new("kill")
-                .args([signal, "--", &group])
+                .args([signal, "--", &format!("-{pid}")])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
@@ -783,11 +803,7 @@ impl Drop for GroupGuard {
         // then make sure nothing of the script is left.
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(10));
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &group])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
+            kill("-KILL");
         });
     }
 }

@@ -10,6 +10,66 @@
 
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The stubs in `dir/bin`; returns that directory (first on PATH).
+pub fn install(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for (name, text) in STUBS {
+        let p = bin.join(name);
+        std::fs::write(&p, text).unwrap();
+        Command::new("chmod").arg("+x").arg(&p).status().unwrap();
+    }
+    bin
+}
+
+/// A runner in `dir`: its verified builder tools (stand-ins named `files`,
+/// with their SHA256SUMS) in `dir/tools`, and the environment its boot
+/// writes (tools, subnet); returns that environment file.
+pub fn runner(dir: &Path, files: &[&str]) -> PathBuf {
+    let tools = dir.join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let mut sums = String::new();
+    for f in files {
+        let body = format!("stand-in for {f}\n");
+        std::fs::write(tools.join(f), &body).unwrap();
+        sums.push_str(&format!(
+            "{}  {f}\n",
+            paasc::hash::sha256_hex(body.as_bytes())
+        ));
+    }
+    std::fs::write(tools.join("SHA256SUMS"), sums).unwrap();
+    let env = dir.join("runner-env");
+    std::fs::write(
+        &env,
+        format!(
+            "export PAASC_BUILDER_TOOLS={}\nexport PAASC_BUILDER_SUBNET=subnet-0123456789abcdef0\n",
+            tools.display()
+        ),
+    )
+    .unwrap();
+    env
+}
+
+/// The artifacts as deploy uploaded them, in the stub bucket the scripts'
+/// `aws s3 cp` reads (`s3/<bucket>/<prefix>`); returns that directory.
+pub fn put_release(
+    s3: &Path,
+    bucket: &str,
+    prefix: &str,
+    artifacts: &[paasc::emit::Artifact],
+) -> PathBuf {
+    let release = s3.join(bucket).join(prefix);
+    for a in artifacts {
+        let p = release.join(&a.path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, &a.contents).unwrap();
+    }
+    release
+}
+
 /// Stub `aws`, `packer`, `terraform`, `cinc-auditor` and `curl`: each logs
 /// its arguments and answers like the real tool would for what the
 /// documents ask. `aws s3 cp` reads a local bucket (`$STUB_S3/<bucket>/<key>`)
