@@ -615,7 +615,7 @@ async fn work(shared: &Shared, task: &Task, files: &TaskFiles) -> Outcome {
             ),
         };
     }
-    run_script(shared, task, &script, &files.script, &files.log).await
+    run_script(shared, task, &script, files).await
 }
 
 async fn fetch(shared: &Shared, bucket: &str, key: &str) -> Result<Vec<u8>, Refusal> {
@@ -663,9 +663,9 @@ async fn run_script(
     shared: &Shared,
     task: &Task,
     script: &task::Script,
-    script_path: &Path,
-    log_path: &Path,
+    files: &TaskFiles,
 ) -> Outcome {
+    let (script_path, log_path) = (&files.script, &files.log);
     let stage = task.stage;
     let name = &shared.opts.name;
     let stderr = match std::fs::OpenOptions::new()
