@@ -19,7 +19,19 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// `cargo bench --bench check -- WORD` runs only the measurements whose
+/// name contains WORD (for `perf record` of one of them).
+fn selected(name: &str) -> bool {
+    std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .all(|word| name.contains(&word))
+}
+
 fn measure(name: &str, iters: usize, mut f: impl FnMut()) {
+    if !selected(name) {
+        return;
+    }
     for _ in 0..iters / 10 {
         f();
     }
@@ -68,9 +80,11 @@ fn main() {
             }
         });
     }
-    // Each emitter on its own, on the full-featured example's prod env.
-    let c = compile("shop.paas", &loader, &Envs::Named("prod".into()), &[], true);
-    if let Some(app) = c.apps.first() {
+    // Each emitter on its own: the full-featured example's prod env, and
+    // the one env `paasc build payments.paas` writes.
+    for (spec, env) in [("shop.paas", "prod"), ("payments.paas", "default")] {
+        let c = compile(spec, &loader, &Envs::Named(env.into()), &[], true);
+        let Some(app) = c.apps.first() else { continue };
         use paasc::emit::*;
         type Emitter = fn(&paasc::model::App) -> Result<Vec<Artifact>, InternalError>;
         let emitters: [(&str, Emitter); 6] = [
@@ -81,11 +95,19 @@ fn main() {
             ("ssm", ssm::emit),
             ("stepfunctions", stepfunctions::emit),
         ];
+        let short = spec.trim_end_matches(".paas");
         for (name, f) in emitters {
-            measure(&format!("emit {name} (shop prod)"), 300, || {
+            measure(&format!("emit {name} ({short} {env})"), 300, || {
                 let _ = std::hint::black_box(f(app));
             });
         }
+        measure(
+            &format!("emit all, with manifest ({short} {env})"),
+            300,
+            || {
+                std::hint::black_box(paasc::emit::build(app).unwrap());
+            },
+        );
     }
     // `paasc fmt` of every example at once (issue goal: within 5 ms).
     let texts: Vec<String> = [

@@ -174,12 +174,18 @@ pub fn write_atomically(dir: &Path, artifacts: &[Artifact]) -> std::io::Result<(
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp)?;
         }
+        std::fs::create_dir(&tmp)?;
+        // Each directory once: artifacts come sorted by path, so siblings
+        // share their parent's creation.
+        let mut made: Vec<&str> = Vec::new();
         for a in artifacts {
-            let path = tmp.join(&a.path);
-            if let Some(p) = path.parent() {
-                std::fs::create_dir_all(p)?;
+            if let Some((parent, _)) = a.path.rsplit_once('/') {
+                if !made.contains(&parent) {
+                    std::fs::create_dir_all(tmp.join(parent))?;
+                    made.push(parent);
+                }
             }
-            std::fs::write(&path, a.contents.as_bytes())?;
+            std::fs::write(tmp.join(&a.path), a.contents.as_bytes())?;
         }
         let old = sibling(dir, "old");
         if dir.exists() {

@@ -29,6 +29,7 @@ use handlebars::{
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 const T_CONTROL: &str = include_str!("templates/inspec/control.rb.hbs");
 const T_PORT: &str = include_str!("templates/inspec/port.rb.hbs");
@@ -138,7 +139,17 @@ fn yaml_str_helper(
     Ok(())
 }
 
-fn registry() -> Result<Handlebars<'static>, String> {
+/// The templates, compiled once per process (every env and spec of a run
+/// shares them).
+fn registry() -> Result<&'static Handlebars<'static>, String> {
+    static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
+    REGISTRY
+        .get_or_init(compile_templates)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn compile_templates() -> Result<Handlebars<'static>, String> {
     let mut reg = Handlebars::new();
     reg.set_strict_mode(true);
     // Ruby and YAML are not HTML: quoting is done by the helpers alone.

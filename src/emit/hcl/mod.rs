@@ -57,9 +57,7 @@ pub(crate) fn render(
 ) -> Result<String, InternalError> {
     let formatted =
         hcl::format::to_string(&file.body).map_err(|e| InternalError::new(emitter, e))?;
-    let aligned = text::align_assignments(&text::collapse_empty_blocks(&formatted));
-    let with_skips = text::insert_skips(&aligned, &file.skips);
-    Ok(format!("{}\n{}", header, with_skips.trim_end_matches('\n')) + "\n")
+    Ok(text::finish(header, &formatted, &file.skips))
 }
 
 // Builders. Paths given to `r` are always static resource addresses written

@@ -7,62 +7,146 @@
 //! `formatCells` does, and skip comments after resource header lines.
 
 use super::Skip;
+use std::borrow::Cow;
 
-/// Aligns the `=` of consecutive single-line attributes, as `terraform fmt`:
-/// a line takes part when it has an `=` after its first token whose
-/// right-hand side closes every bracket it opens; any other line (blank,
-/// block header, closing brace, comment, multi-line value opener) ends the
-/// run. Within a run every `=` moves to one column past the longest key.
-pub fn align_assignments(text: &str) -> String {
-    let lines: Vec<(&str, Option<usize>)> =
-        text.split('\n').map(|l| (l, assign_position(l))).collect();
+fn with_position(line: &str) -> (&str, Option<usize>) {
+    (line, assign_position(line))
+}
+
+/// Width of `s` in characters (the alignment is by character, as
+/// hclwrite's).
+fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// Appends `lines` joined by `\n` to `out`, the `=` of consecutive
+/// single-line attributes aligned as `terraform fmt` aligns them: a line
+/// takes part when it has an `=` after its first token whose right-hand side
+/// closes every bracket it opens; any other line (blank, block header,
+/// closing brace, comment, multi-line value opener) ends the run. Within a
+/// run every `=` moves to one column past the longest key. `after` runs once
+/// each line and its `\n` are written, with the original line, and may
+/// append more.
+fn align_into(
+    out: &mut String,
+    lines: &[(&str, Option<usize>)],
+    mut after: impl FnMut(&mut String, &str),
+) {
     fn lead(line: &str, eq: usize) -> &str {
         line.get(..eq).unwrap_or(line).trim_end()
     }
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let last = lines.len().saturating_sub(1);
+    let mut index = 0;
     for run in lines.chunk_by(|a, b| a.1.is_some() && b.1.is_some()) {
-        let width = run
+        let longest = run
             .iter()
-            .filter_map(|(l, eq)| eq.map(|eq| lead(l, eq).chars().count()))
+            .filter_map(|(l, eq)| eq.map(|eq| width(lead(l, eq))))
             .max()
             .unwrap_or(0);
         for (line, eq) in run {
-            let Some(eq) = eq else {
-                out.push(line.to_string());
-                continue;
-            };
-            let key = lead(line, *eq);
-            let pad = width.saturating_sub(key.chars().count()) + 1;
-            let rest = line.get(eq + 1..).unwrap_or("").trim_start();
-            out.push(if rest.is_empty() {
-                format!("{key}{}=", " ".repeat(pad))
-            } else {
-                format!("{key}{}= {rest}", " ".repeat(pad))
-            });
+            match eq {
+                None => out.push_str(line),
+                Some(eq) => {
+                    let key = lead(line, *eq);
+                    out.push_str(key);
+                    let pad = longest.saturating_sub(width(key)) + 1;
+                    out.extend(std::iter::repeat_n(' ', pad));
+                    out.push('=');
+                    let rest = line.get(eq + 1..).unwrap_or("").trim_start();
+                    if !rest.is_empty() {
+                        out.push(' ');
+                        out.push_str(rest);
+                    }
+                }
+            }
+            if index < last {
+                out.push('\n');
+            }
+            after(out, line);
+            index += 1;
         }
     }
-    out.join("\n")
 }
 
 /// `terraform fmt` writes an empty block as `name {}`; the `hcl` crate
-/// indents the inside of the braces (`name {    }`). Collapse those.
-pub fn collapse_empty_blocks(text: &str) -> String {
-    let lines: Vec<String> = text
+/// indents the inside of the braces (`name {    }`). The line's `name {`,
+/// when it is such a block (the caller appends the `}`).
+fn collapsed(line: &str) -> Option<&str> {
+    let open = line.rfind('{')?;
+    let inner = line.get(open + 1..)?;
+    let spaces = inner.strip_suffix('}')?;
+    let before = line.get(..open)?;
+    if spaces.bytes().all(|c| c == b' ') && before.ends_with(' ') {
+        line.get(..=open)
+    } else {
+        None
+    }
+}
+
+/// Formatted HCL (the `hcl` crate's text) as `terraform fmt` writes it, in
+/// one pass: headed by `header` and a blank line, empty blocks collapsed,
+/// `=` aligned, and each skip as `#checkov:skip=ID:reason` on the line after
+/// the header of its resource (`resource "TYPE" "NAME" {`), indented like
+/// the block's attributes; ending in exactly one newline. Skips whose
+/// resource is absent are dropped: a skip that does not apply to an emitted
+/// resource must not appear.
+pub fn finish(header: &str, formatted: &str, skips: &[Skip]) -> String {
+    let raw: Vec<Cow<'_, str>> = formatted
         .split('\n')
-        .map(|line| {
-            if let Some(open) = line.rfind('{') {
-                let inner = &line[open + 1..];
-                if inner.ends_with('}')
-                    && inner[..inner.len() - 1].chars().all(|c| c == ' ')
-                    && line[..open].ends_with(' ')
-                {
-                    return format!("{}{{}}", &line[..open]);
-                }
-            }
-            line.to_string()
+        .map(|line| match collapsed(line) {
+            Some(head) => Cow::Owned(format!("{head}}}")),
+            None => Cow::Borrowed(line),
         })
         .collect();
-    lines.join("\n")
+    let lines: Vec<(&str, Option<usize>)> = raw.iter().map(|l| with_position(l)).collect();
+    let headers = skip_lines(skips);
+    let mut out = String::with_capacity(header.len() + formatted.len() + formatted.len() / 8);
+    out.push_str(header);
+    out.push('\n');
+    align_into(&mut out, &lines, |out, line| {
+        push_skips(out, line, &headers)
+    });
+    let body_end = out.trim_end_matches('\n').len().max(header.len() + 1);
+    out.truncate(body_end);
+    out.push('\n');
+    out
+}
+
+/// Each skip's resource header line and the comment that follows it.
+fn skip_lines(skips: &[Skip]) -> Vec<(String, String)> {
+    skips
+        .iter()
+        .map(|skip| {
+            // `data.TYPE` names a data source, any other kind a resource.
+            let header = match skip.kind.strip_prefix("data.") {
+                Some(kind) => format!("data \"{kind}\" \"{}\" {{", skip.name),
+                None => format!("resource \"{}\" \"{}\" {{", skip.kind, skip.name),
+            };
+            (
+                header,
+                format!("  #checkov:skip={}:{}\n", skip.id, skip.reason),
+            )
+        })
+        .collect()
+}
+
+/// After `line` (already in `out`), the comments of the skips it heads.
+fn push_skips(out: &mut String, line: &str, headers: &[(String, String)]) {
+    if !(line.starts_with("resource ") || line.starts_with("data ")) {
+        return;
+    }
+    for (header, comment) in headers {
+        if line == header {
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(comment);
+        }
+    }
 }
 
 /// Byte index of the assignment `=` of `line`, when the line is a complete
@@ -110,35 +194,19 @@ fn assign_position(line: &str) -> Option<usize> {
     }
 }
 
-/// Inserts each skip as `#checkov:skip=ID:reason` on the line after the
-/// header of its resource (`resource "TYPE" "NAME" {`), indented like the
-/// block's attributes. Skips whose resource is absent are dropped: a skip
-/// that does not apply to an emitted resource must not appear.
-pub fn insert_skips(text: &str, skips: &[Skip]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        out.push_str(line);
-        let header = line.trim_end_matches('\n');
-        for skip in skips {
-            // `data.TYPE` names a data source, any other kind a resource.
-            let wanted = match skip.kind.strip_prefix("data.") {
-                Some(kind) => format!("data \"{kind}\" \"{}\" {{", skip.name),
-                None => format!("resource \"{}\" \"{}\" {{", skip.kind, skip.name),
-            };
-            if header == wanted {
-                if !line.ends_with('\n') {
-                    out.push('\n');
-                }
-                out.push_str(&format!("  #checkov:skip={}:{}\n", skip.id, skip.reason));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `finish` without its header line.
+    fn body(text: &str, skips: &[Skip]) -> String {
+        let all = finish("#", text, skips);
+        all.strip_prefix("#\n").unwrap_or(&all).to_string()
+    }
+
+    fn align_assignments(text: &str) -> String {
+        body(text, &[])
+    }
 
     #[test]
     fn aligns_runs_and_breaks_on_blocks_blanks_and_openers() {
@@ -166,7 +234,7 @@ mod tests {
     #[test]
     fn empty_blocks_collapse() {
         assert_eq!(
-            collapse_empty_blocks("  a {\n    allow {      }\n  }\n  b = \"{ }\"\n"),
+            body("  a {\n    allow {      }\n  }\n  b = \"{ }\"\n", &[]),
             "  a {\n    allow {}\n  }\n  b = \"{ }\"\n"
         );
     }
@@ -180,7 +248,7 @@ mod tests {
             reason: "why".into(),
         };
         let text = "resource \"aws_s3_bucket\" \"x\" {\n  bucket = \"b\"\n}\n\nresource \"aws_s3_bucket\" \"xy\" {\n}\n";
-        let out = insert_skips(text, &[skip]);
+        let out = body(text, &[skip]);
         assert_eq!(
             out,
             "resource \"aws_s3_bucket\" \"x\" {\n  #checkov:skip=CKV_AWS_18:why\n  bucket = \"b\"\n}\n\nresource \"aws_s3_bucket\" \"xy\" {\n}\n"
