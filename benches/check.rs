@@ -85,22 +85,28 @@ fn main() {
     for (spec, env) in [("shop.paas", "prod"), ("payments.paas", "default")] {
         let c = compile(spec, &loader, &Envs::Named(env.into()), &[], true);
         let Some(app) = c.apps.first() else { continue };
-        use paasc::emit::*;
-        type Emitter = fn(&paasc::model::App) -> Result<Vec<Artifact>, InternalError>;
-        let emitters: [(&str, Emitter); 6] = [
-            ("packer", packer::emit),
-            ("chef", chef::emit),
-            ("terraform", terraform::emit),
-            ("inspec", inspec::emit),
-            ("ssm", ssm::emit),
-            ("stepfunctions", stepfunctions::emit),
-        ];
         let short = spec.trim_end_matches(".paas");
-        for (name, f) in emitters {
+        for (name, f) in paasc::emit::EMITTERS {
             measure(&format!("emit {name} ({short} {env})"), 300, || {
                 let _ = std::hint::black_box(f(app));
             });
         }
+        // The state machine's two halves: its JSON value, then the text.
+        measure(
+            &format!("stepfunctions value only ({short} {env})"),
+            300,
+            || {
+                std::hint::black_box(paasc::emit::stepfunctions::definition(app));
+            },
+        );
+        let value = paasc::emit::stepfunctions::definition(app);
+        measure(
+            &format!("stepfunctions text only ({short} {env})"),
+            300,
+            || {
+                std::hint::black_box(serde_json::to_string_pretty(&value).unwrap());
+            },
+        );
         measure(
             &format!("emit all, with manifest ({short} {env})"),
             300,

@@ -2,12 +2,15 @@
 //!
 //! Each app/env directory is written into a temporary sibling and renamed
 //! into place, so a failed build (spec errors, I/O errors, a crash) leaves
-//! the previous output exactly as it was.
+//! the previous output exactly as it was. Every app/env of a spec is staged
+//! (each emitter's files written as soon as it returns) before any is
+//! swapped in. A run of one spec spreads its emitters over the cores; many
+//! specs keep the cores busy one spec each.
 
-use super::many::{expand, parallel, CachedFs};
+use super::many::{cores, expand, parallel, parallel_on, CachedFs};
 use super::output::{compile_with_loader, internal_to, readable, report_to, Out, INTERNAL_ERROR};
 use super::{SpecArgs, SpecsArgs};
-use paasc::emit::Artifact;
+use paasc::emit::{Artifact, InternalError, ManifestEntry};
 use paasc::model::App;
 use paasc::Envs;
 use std::collections::BTreeMap;
@@ -70,11 +73,14 @@ pub fn run(
         }
         return ExitCode::from(2);
     }
+    // One spec alone has the cores to itself.
+    let threads = if compiled.len() == 1 { cores() } else { 1 };
     let written = parallel(&compiled, |(spec, apps, _)| {
         let mut out = Out::default();
         let code = match apps {
             Err(code) => *code,
-            Ok(apps) => write_one(spec, apps, env, all_envs, out_dir, check, &mut out),
+            Ok(apps) if check => check_one(spec, apps, env, all_envs, out_dir, &mut out),
+            Ok(apps) => write_one(spec, apps, out_dir, threads, &mut out),
         };
         (code, out)
     });
@@ -115,18 +121,15 @@ fn compile_one(
     Ok(c.apps)
 }
 
-/// Emits one spec's apps and writes (or, with `check`, compares) them.
-fn write_one(
+/// `build --check` of one spec: emits its apps and compares them.
+fn check_one(
     args: &SpecArgs,
     apps: &[App],
     env: Option<&str>,
     all_envs: bool,
     out_dir: &Path,
-    check: bool,
     out: &mut Out,
 ) -> u8 {
-    // Everything is emitted before anything is written: an internal error
-    // in any env leaves every output directory as it was.
     let mut built = Vec::new();
     for app in apps {
         match paasc::emit::build(app) {
@@ -137,17 +140,32 @@ fn write_one(
             }
         }
     }
-    if check {
-        return compare(args, env, all_envs, out_dir, &built, out);
-    }
-    for (app, artifacts) in &built {
+    compare(args, env, all_envs, out_dir, &built, out)
+}
+
+/// Emits one spec's apps and writes them: every app/env is staged (emitted
+/// and written into its temporary sibling) before any is swapped in, so an
+/// internal or I/O error in any env leaves every output directory as it was.
+fn write_one(args: &SpecArgs, apps: &[App], out_dir: &Path, threads: usize, out: &mut Out) -> u8 {
+    let mut staged = Vec::new();
+    for app in apps {
         let dir = out_dir.join(&app.name).join(&app.env);
-        match write_atomically(&dir, artifacts) {
-            Ok(()) => out.err(format!(
-                "wrote {} ({} files)",
-                dir.display(),
-                artifacts.len()
-            )),
+        match stage(app, &dir, threads) {
+            Ok(s) => staged.push(s),
+            Err(StageError::Internal(e)) => {
+                internal_to(&e, args.opts.message_format, out);
+                return INTERNAL_ERROR;
+            }
+            Err(StageError::Io(e)) => {
+                out.err(format!("error: cannot write `{}`: {e}", dir.display()));
+                return 2;
+            }
+        }
+    }
+    for (s, files) in staged {
+        let dir = s.dir.clone();
+        match s.swap_in() {
+            Ok(()) => out.err(format!("wrote {} ({files} files)", dir.display())),
             Err(e) => {
                 out.err(format!("error: cannot write `{}`: {e}", dir.display()));
                 return 2;
@@ -155,6 +173,35 @@ fn write_one(
         }
     }
     0
+}
+
+enum StageError {
+    Internal(InternalError),
+    Io(std::io::Error),
+}
+
+/// Emits `app` into a temporary sibling of `dir` on up to `threads`
+/// threads, each emitter's files written (and hashed for the manifest) as
+/// soon as it returns, so a thread holds one emitter's output at a time;
+/// then the manifest. The same files as `paasc::emit::build`. Returns the
+/// staged directory and its file count.
+fn stage(app: &App, dir: &Path, threads: usize) -> Result<(Staged, usize), StageError> {
+    let staged = Staged::new(dir).map_err(StageError::Io)?;
+    let parts = parallel_on(threads, &paasc::emit::EMITTERS, |(_, emit)| {
+        let artifacts = emit(app).map_err(StageError::Internal)?;
+        staged.write(&artifacts).map_err(StageError::Io)?;
+        Ok(artifacts.iter().map(ManifestEntry::of).collect::<Vec<_>>())
+    });
+    let mut entries = Vec::new();
+    for part in parts {
+        entries.extend(part?);
+    }
+    let files = entries.len() + 1;
+    let manifest = paasc::emit::manifest_of(app, entries).map_err(StageError::Internal)?;
+    staged
+        .write(std::slice::from_ref(&manifest))
+        .map_err(StageError::Io)?;
+    Ok((staged, files))
 }
 
 fn sibling(dir: &Path, tag: &str) -> PathBuf {
@@ -167,34 +214,61 @@ fn sibling(dir: &Path, tag: &str) -> PathBuf {
 
 /// Writes all files into a fresh temporary sibling, then swaps it in.
 pub fn write_atomically(dir: &Path, artifacts: &[Artifact]) -> std::io::Result<()> {
-    let parent = dir.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let tmp = sibling(dir, "tmp");
-    let result = (|| {
+    let staged = Staged::new(dir)?;
+    staged.write(artifacts)?;
+    staged.swap_in()
+}
+
+/// A directory's next contents, written into a temporary sibling until
+/// [`Staged::swap_in`]; dropped before that, the sibling is removed.
+pub struct Staged {
+    dir: PathBuf,
+    tmp: PathBuf,
+}
+
+impl Staged {
+    /// An empty temporary sibling of `dir` (its parents made).
+    pub fn new(dir: &Path) -> std::io::Result<Staged> {
+        std::fs::create_dir_all(dir.parent().unwrap_or(Path::new(".")))?;
+        let tmp = sibling(dir, "tmp");
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp)?;
         }
         std::fs::create_dir(&tmp)?;
-        // Each directory once: artifacts come sorted by path, so siblings
-        // share their parent's creation.
+        Ok(Staged {
+            dir: dir.to_path_buf(),
+            tmp,
+        })
+    }
+
+    /// Writes `artifacts` into the sibling. Several threads may write at
+    /// once, each its own files.
+    pub fn write(&self, artifacts: &[Artifact]) -> std::io::Result<()> {
+        // Each directory once: an emitter's files share their parents.
         let mut made: Vec<&str> = Vec::new();
         for a in artifacts {
             if let Some((parent, _)) = a.path.rsplit_once('/') {
                 if !made.contains(&parent) {
-                    std::fs::create_dir_all(tmp.join(parent))?;
+                    std::fs::create_dir_all(self.tmp.join(parent))?;
                     made.push(parent);
                 }
             }
-            std::fs::write(tmp.join(&a.path), a.contents.as_bytes())?;
+            std::fs::write(self.tmp.join(&a.path), a.contents.as_bytes())?;
         }
-        let old = sibling(dir, "old");
-        if dir.exists() {
-            std::fs::rename(dir, &old)?;
+        Ok(())
+    }
+
+    /// Replaces `dir` with the sibling: the previous output goes at once,
+    /// or stays exactly as it was when the swap fails.
+    pub fn swap_in(self) -> std::io::Result<()> {
+        let old = sibling(&self.dir, "old");
+        if self.dir.exists() {
+            std::fs::rename(&self.dir, &old)?;
         }
-        if let Err(e) = std::fs::rename(&tmp, dir) {
+        if let Err(e) = std::fs::rename(&self.tmp, &self.dir) {
             // Put the previous output back before reporting.
             if old.exists() {
-                let _ = std::fs::rename(&old, dir);
+                let _ = std::fs::rename(&old, &self.dir);
             }
             return Err(e);
         }
@@ -202,11 +276,15 @@ pub fn write_atomically(dir: &Path, artifacts: &[Artifact]) -> std::io::Result<(
             std::fs::remove_dir_all(&old)?;
         }
         Ok(())
-    })();
-    if result.is_err() && tmp.exists() {
-        let _ = std::fs::remove_dir_all(&tmp);
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.tmp.exists() {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
+    }
 }
 
 /// `build --check`: every file of each app/env directory against what this

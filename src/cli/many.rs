@@ -8,7 +8,7 @@
 use paasc::resolve::Loader;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The spec files named: files as given, a directory as every top-level
 /// `.paas` file in it (sorted). A directory without one is an error.
@@ -34,30 +34,51 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// The cores this process may use, asked once (on Linux the answer reads
+/// the cgroup's CPU quota files).
+pub fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `f` over every item, on as many threads as there are cores; results in
 /// the items' order.
 pub fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() <= 1 {
         return items.iter().map(&f).collect();
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    parallel_on(cores(), items, f)
+}
+
+/// `f` over every item on at most `threads` threads, the calling one among
+/// them (one thread spawns nothing), each taking the next item as it
+/// finishes one; results in the items' order.
+pub fn parallel_on<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len());
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                if let Ok(mut all) = results.lock() {
-                    if let Some(slot) = all.get_mut(i) {
-                        *slot = Some(r);
-                    }
-                }
-            });
+    let work = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(item) = items.get(i) else { break };
+        let r = f(item);
+        if let Ok(mut all) = results.lock() {
+            if let Some(slot) = all.get_mut(i) {
+                *slot = Some(r);
+            }
         }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(work);
+        }
+        work();
     });
     results
         .into_inner()

@@ -99,29 +99,57 @@ pub fn header(app: &App, comment: &str) -> String {
     )
 }
 
+/// An emitter: one kind of artifact from the model.
+pub type Emitter = fn(&App) -> Result<Vec<Artifact>, InternalError>;
+
+/// Every emitter by name, the costliest first (a build that spreads them
+/// over threads takes them in this order).
+pub const EMITTERS: [(&str, Emitter); 6] = [
+    ("stepfunctions", stepfunctions::emit),
+    ("terraform", terraform::emit),
+    ("inspec", inspec::emit),
+    ("ssm", ssm::emit),
+    ("packer", packer::emit),
+    ("chef", chef::emit),
+];
+
 /// Every artifact for one app/env, sorted by path (manifest excluded: the CLI
 /// adds it over the final bytes).
 pub fn emit_all(app: &App) -> Result<Vec<Artifact>, InternalError> {
     let mut out: Vec<Artifact> = Vec::new();
-    out.extend(packer::emit(app)?);
-    out.extend(chef::emit(app)?);
-    out.extend(terraform::emit(app)?);
-    out.extend(inspec::emit(app)?);
-    out.extend(ssm::emit(app)?);
-    out.extend(stepfunctions::emit(app)?);
+    for (_, emit) in EMITTERS {
+        out.extend(emit(app)?);
+    }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// One artifact's line in `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ManifestEntry {
+    pub path: String,
+    pub bytes: usize,
+    pub sha256: String,
+}
+
+impl ManifestEntry {
+    pub fn of(artifact: &Artifact) -> Self {
+        ManifestEntry {
+            path: artifact.path.clone(),
+            bytes: artifact.contents.len(),
+            sha256: crate::hash::sha256_hex(artifact.contents.as_bytes()),
+        }
+    }
 }
 
 /// `manifest.json`: compiler version, source hash, and every artifact's
 /// path, size and sha256, sorted by path.
 pub fn manifest(app: &App, artifacts: &[Artifact]) -> Result<Artifact, InternalError> {
-    #[derive(serde::Serialize)]
-    struct Entry<'a> {
-        path: &'a str,
-        bytes: usize,
-        sha256: String,
-    }
+    manifest_of(app, artifacts.iter().map(ManifestEntry::of).collect())
+}
+
+/// `manifest.json` from the artifacts' entries, in any order.
+pub fn manifest_of(app: &App, mut entries: Vec<ManifestEntry>) -> Result<Artifact, InternalError> {
     #[derive(serde::Serialize)]
     struct Source<'a> {
         file: &'a str,
@@ -134,17 +162,9 @@ pub fn manifest(app: &App, artifacts: &[Artifact]) -> Result<Artifact, InternalE
         env: &'a str,
         version: &'a str,
         source: Source<'a>,
-        artifacts: Vec<Entry<'a>>,
+        artifacts: Vec<ManifestEntry>,
     }
-    let mut entries: Vec<Entry> = artifacts
-        .iter()
-        .map(|a| Entry {
-            path: &a.path,
-            bytes: a.contents.len(),
-            sha256: crate::hash::sha256_hex(a.contents.as_bytes()),
-        })
-        .collect();
-    entries.sort_by(|a, b| a.path.cmp(b.path));
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
     let m = Manifest {
         generated_by: format!("paasc {}", env!("CARGO_PKG_VERSION")),
         app: &app.name,
