@@ -4,10 +4,9 @@
 //! into place, so a failed build (spec errors, I/O errors, a crash) leaves
 //! the previous output exactly as it was. Every app/env of a spec is staged
 //! (each emitter's files written as soon as it returns) before any is
-//! swapped in. A run of one spec spreads its emitters over the cores; many
-//! specs keep the cores busy one spec each.
+//! swapped in.
 
-use super::many::{cores, expand, parallel, parallel_on, CachedFs};
+use super::many::{expand, parallel, CachedFs};
 use super::output::{compile_with_loader, internal_to, readable, report_to, Out, INTERNAL_ERROR};
 use super::{SpecArgs, SpecsArgs};
 use paasc::emit::{Artifact, InternalError, ManifestEntry};
@@ -73,14 +72,12 @@ pub fn run(
         }
         return ExitCode::from(2);
     }
-    // One spec alone has the cores to itself.
-    let threads = if compiled.len() == 1 { cores() } else { 1 };
     let written = parallel(&compiled, |(spec, apps, _)| {
         let mut out = Out::default();
         let code = match apps {
             Err(code) => *code,
             Ok(apps) if check => check_one(spec, apps, env, all_envs, out_dir, &mut out),
-            Ok(apps) => write_one(spec, apps, out_dir, threads, &mut out),
+            Ok(apps) => write_one(spec, apps, out_dir, &mut out),
         };
         (code, out)
     });
@@ -146,11 +143,11 @@ fn check_one(
 /// Emits one spec's apps and writes them: every app/env is staged (emitted
 /// and written into its temporary sibling) before any is swapped in, so an
 /// internal or I/O error in any env leaves every output directory as it was.
-fn write_one(args: &SpecArgs, apps: &[App], out_dir: &Path, threads: usize, out: &mut Out) -> u8 {
+fn write_one(args: &SpecArgs, apps: &[App], out_dir: &Path, out: &mut Out) -> u8 {
     let mut staged = Vec::new();
     for app in apps {
         let dir = out_dir.join(&app.name).join(&app.env);
-        match stage(app, &dir, threads) {
+        match stage(app, &dir) {
             Ok(s) => staged.push(s),
             Err(StageError::Internal(e)) => {
                 internal_to(&e, args.opts.message_format, out);
@@ -180,21 +177,21 @@ enum StageError {
     Io(std::io::Error),
 }
 
-/// Emits `app` into a temporary sibling of `dir` on up to `threads`
-/// threads, each emitter's files written (and hashed for the manifest) as
-/// soon as it returns, so a thread holds one emitter's output at a time;
-/// then the manifest. The same files as `paasc::emit::build`. Returns the
-/// staged directory and its file count.
-fn stage(app: &App, dir: &Path, threads: usize) -> Result<(Staged, usize), StageError> {
+/// Emits `app` into a temporary sibling of `dir`, each emitter's files
+/// written (and hashed for the manifest) as soon as it returns, so only one
+/// emitter's output is held at a time; then the manifest. The same files as
+/// `paasc::emit::build`. Returns the staged directory and its file count.
+///
+/// On one thread: spreading one spec's emitters over two cores was
+/// measured (docs/performance.md) to cost a quarter more CPU for no steady
+/// gain in wall time; many specs use the cores one spec each.
+fn stage(app: &App, dir: &Path) -> Result<(Staged, usize), StageError> {
     let staged = Staged::new(dir).map_err(StageError::Io)?;
-    let parts = parallel_on(threads, &paasc::emit::EMITTERS, |(_, emit)| {
+    let mut entries = Vec::new();
+    for (_, emit) in paasc::emit::EMITTERS {
         let artifacts = emit(app).map_err(StageError::Internal)?;
         staged.write(&artifacts).map_err(StageError::Io)?;
-        Ok(artifacts.iter().map(ManifestEntry::of).collect::<Vec<_>>())
-    });
-    let mut entries = Vec::new();
-    for part in parts {
-        entries.extend(part?);
+        entries.extend(artifacts.iter().map(ManifestEntry::of));
     }
     let files = entries.len() + 1;
     let manifest = paasc::emit::manifest_of(app, entries).map_err(StageError::Internal)?;
@@ -241,8 +238,7 @@ impl Staged {
         })
     }
 
-    /// Writes `artifacts` into the sibling. Several threads may write at
-    /// once, each its own files.
+    /// Writes `artifacts` into the sibling.
     pub fn write(&self, artifacts: &[Artifact]) -> std::io::Result<()> {
         // Each directory once: an emitter's files share their parents.
         let mut made: Vec<&str> = Vec::new();
@@ -385,4 +381,52 @@ fn files_under(dir: &Path) -> std::io::Result<std::collections::BTreeSet<String>
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn a_staged_directory_replaces_the_old_one_or_vanishes() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("app").join("prod");
+        write_atomically(&dir, &[Artifact::new("old.txt", "old")]).unwrap();
+
+        // Dropped before the swap (an error in another env): nothing changes.
+        let staged = Staged::new(&dir).unwrap();
+        staged
+            .write(&[Artifact::new("a/b/new.txt", "new")])
+            .unwrap();
+        drop(staged);
+        assert_eq!(names(&root.path().join("app")), vec!["prod"]);
+        assert_eq!(names(&dir), vec!["old.txt"]);
+
+        // Swapped in: exactly the new files, no sibling left.
+        let staged = Staged::new(&dir).unwrap();
+        staged
+            .write(&[
+                Artifact::new("a/b/new.txt", "new"),
+                Artifact::new("a/c.txt", "c"),
+            ])
+            .unwrap();
+        staged.swap_in().unwrap();
+        assert_eq!(names(&root.path().join("app")), vec!["prod"]);
+        assert_eq!(names(&dir), vec!["a"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("a/b/new.txt")).unwrap(),
+            "new"
+        );
+    }
 }

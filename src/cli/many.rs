@@ -36,32 +36,19 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 /// The cores this process may use, asked once (on Linux the answer reads
 /// the cgroup's CPU quota files).
-pub fn cores() -> usize {
+fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// `f` over every item, on as many threads as there are cores; results in
-/// the items' order.
+/// `f` over every item, on as many threads as there are cores (the calling
+/// one among them), each taking the next item as it finishes one; results
+/// in the items' order.
 pub fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() <= 1 {
         return items.iter().map(&f).collect();
     }
-    parallel_on(cores(), items, f)
-}
-
-/// `f` over every item on at most `threads` threads, the calling one among
-/// them (one thread spawns nothing), each taking the next item as it
-/// finishes one; results in the items' order.
-pub fn parallel_on<T: Sync, R: Send>(
-    threads: usize,
-    items: &[T],
-    f: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let threads = threads.min(items.len());
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
+    let threads = cores().min(items.len());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     let work = || loop {

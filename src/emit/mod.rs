@@ -102,15 +102,14 @@ pub fn header(app: &App, comment: &str) -> String {
 /// An emitter: one kind of artifact from the model.
 pub type Emitter = fn(&App) -> Result<Vec<Artifact>, InternalError>;
 
-/// Every emitter by name, the costliest first (a build that spreads them
-/// over threads takes them in this order).
+/// Every emitter by name.
 pub const EMITTERS: [(&str, Emitter); 6] = [
-    ("stepfunctions", stepfunctions::emit),
+    ("packer", packer::emit),
+    ("chef", chef::emit),
     ("terraform", terraform::emit),
     ("inspec", inspec::emit),
     ("ssm", ssm::emit),
-    ("packer", packer::emit),
-    ("chef", chef::emit),
+    ("stepfunctions", stepfunctions::emit),
 ];
 
 /// Every artifact for one app/env, sorted by path (manifest excluded: the CLI
