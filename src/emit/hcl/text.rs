@@ -1,17 +1,14 @@
-//! Text post-processing of formatted HCL, the two things the `hcl` crate
-//! cannot express: `terraform fmt` alignment of `=` and comments inside
-//! blocks (the inline `#checkov:skip=` directives).
+//! Text post-processing of formatted HCL, what the `hcl` crate cannot
+//! express: `terraform fmt` alignment of `=`, empty blocks as `name {}`, and
+//! comments inside blocks (the inline `#checkov:skip=` directives).
 //!
 //! Input: the output of `hcl::format::to_string` (two-space indents, one space
-//! around `=`). Output: the same text with `=` aligned exactly as hclwrite's
-//! `formatCells` does, and skip comments after resource header lines.
+//! around `=`). Output, in one pass ([`finish`]): the same text with `=`
+//! aligned exactly as hclwrite's `formatCells` does, empty blocks collapsed,
+//! and skip comments after resource header lines.
 
 use super::Skip;
 use std::borrow::Cow;
-
-fn with_position(line: &str) -> (&str, Option<usize>) {
-    (line, assign_position(line))
-}
 
 /// Width of `s` in characters (the alignment is by character, as
 /// hclwrite's).
@@ -28,14 +25,9 @@ fn width(s: &str) -> usize {
 /// takes part when it has an `=` after its first token whose right-hand side
 /// closes every bracket it opens; any other line (blank, block header,
 /// closing brace, comment, multi-line value opener) ends the run. Within a
-/// run every `=` moves to one column past the longest key. `after` runs once
-/// each line and its `\n` are written, with the original line, and may
-/// append more.
-fn align_into(
-    out: &mut String,
-    lines: &[(&str, Option<usize>)],
-    mut after: impl FnMut(&mut String, &str),
-) {
+/// run every `=` moves to one column past the longest key. After each
+/// resource header line (and its `\n`), the comments of its skips.
+fn align_into(out: &mut String, lines: &[(&str, Option<usize>)], skips: &[(String, String)]) {
     fn lead(line: &str, eq: usize) -> &str {
         line.get(..eq).unwrap_or(line).trim_end()
     }
@@ -66,7 +58,7 @@ fn align_into(
             if index < last {
                 out.push('\n');
             }
-            after(out, line);
+            push_skips(out, line, skips);
             index += 1;
         }
     }
@@ -102,14 +94,14 @@ pub fn finish(header: &str, formatted: &str, skips: &[Skip]) -> String {
             None => Cow::Borrowed(line),
         })
         .collect();
-    let lines: Vec<(&str, Option<usize>)> = raw.iter().map(|l| with_position(l)).collect();
-    let headers = skip_lines(skips);
+    let lines: Vec<(&str, Option<usize>)> = raw
+        .iter()
+        .map(|l| (l.as_ref(), assign_position(l)))
+        .collect();
     let mut out = String::with_capacity(header.len() + formatted.len() + formatted.len() / 8);
     out.push_str(header);
     out.push('\n');
-    align_into(&mut out, &lines, |out, line| {
-        push_skips(out, line, &headers)
-    });
+    align_into(&mut out, &lines, &skip_lines(skips));
     let body_end = out.trim_end_matches('\n').len().max(header.len() + 1);
     out.truncate(body_end);
     out.push('\n');
