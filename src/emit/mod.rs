@@ -13,6 +13,7 @@ use crate::model::App;
 pub mod chef;
 pub(crate) mod hcl;
 pub mod inspec;
+pub mod json;
 pub mod packer;
 pub mod platform;
 pub mod ssm;

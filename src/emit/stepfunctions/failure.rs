@@ -15,9 +15,9 @@
 
 use super::postprovision::subject;
 use super::{output, Builder, Integration};
+use crate::emit::json::{node, Node, Obj};
 use crate::model::names::{input, platform, state, TfOutput};
 use crate::model::Strategy;
-use serde_json::{json, Map, Value};
 
 const ROLLBACK_REFRESH: &str = "RollbackInstanceRefresh";
 const CLOSE_FAILED: &str = "CloseAuditRecordFailed";
@@ -41,7 +41,7 @@ pub(super) fn build(b: &mut Builder) {
             };
             b.add(
                 state::ROLLBACK,
-                json!({
+                node!({
                     "Type": "Choice",
                     "Comment": "Put the traffic back on the live colour and empty the idle one, as far as this release got",
                     "Choices": rollback_choices(TO_CLOSE),
@@ -75,7 +75,7 @@ pub(super) fn build(b: &mut Builder) {
             b.add(SCALE_DOWN_IDLE, scale);
         }
         Strategy::Rolling => {
-            let fields = json!({
+            let fields = node!({
                 "Comment": "Roll back: put the instances the refresh replaced back on the previous launch template version",
                 "Parameters": { "AutoScalingGroupName.$": output(TfOutput::AsgName) },
                 "ResultPath": null,
@@ -83,7 +83,7 @@ pub(super) fn build(b: &mut Builder) {
             });
             b.add(
                 state::ROLLBACK,
-                json!({
+                node!({
                     "Type": "Choice",
                     "Comment": "Roll back only when Provision got far enough to change something, and the release is not live yet",
                     "Choices": [
@@ -116,7 +116,7 @@ pub(super) fn build(b: &mut Builder) {
         b.integration("dynamodb:updateItem"),
         Integration::DynamoDbOptimized,
         &[],
-        json!({
+        node!({
             "Parameters": {
                 "TableName": platform::AUDIT_TABLE,
                 "Key": { "release": { "S": app.release_key() }, "execution_id": { "S.$": "$$.Execution.Id" } },
@@ -138,7 +138,7 @@ pub(super) fn build(b: &mut Builder) {
     b.add(CLOSE_FAILED, close);
     b.add(
         TO_CLOSE,
-        json!({
+        node!({
             "Type": "Choice",
             "Choices": [{ "Variable": "$.times", "IsPresent": true, "Next": CLOSE_FAILED }],
             "Default": NO_TIMES,
@@ -146,7 +146,7 @@ pub(super) fn build(b: &mut Builder) {
     );
     b.add(
         NO_TIMES,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "Refused before PreProvision's clock started",
             "Result": {},
@@ -162,14 +162,14 @@ pub(super) fn build(b: &mut Builder) {
             b.integration("sns:publish"),
             Integration::Sns,
             &[],
-            json!({
+            node!({
                 "Parameters": {
                     "TopicArn": topic,
                     "Subject": subject(&format!("paasc: {}/{} {} FAILED", app.name, app.env, app.version)),
                     "Message": {
                         "result": "FAILED",
-                        "app": app.name,
-                        "env": app.env,
+                        "app": &app.name,
+                        "env": &app.env,
                         "version.$": input::path(input::VERSION),
                         "execution.$": "$$.Execution.Id",
                         "content_hash.$": input::path(input::CONTENT_HASH),
@@ -189,7 +189,7 @@ pub(super) fn build(b: &mut Builder) {
     // reported as `paasc.PipelineFailed` with the original error as the cause.
     b.add(
         CHECK_ERROR,
-        json!({
+        node!({
             "Type": "Choice",
             "Choices": [{ "Variable": "$.error.Error", "StringMatches": "States.*", "Next": WRAP_ERROR }],
             "Default": state::FAILED,
@@ -197,7 +197,7 @@ pub(super) fn build(b: &mut Builder) {
     );
     b.add(
         WRAP_ERROR,
-        json!({
+        node!({
             "Type": "Pass",
             "Parameters": { "Error": "paasc.PipelineFailed", "Cause.$": "States.JsonToString($.error)" },
             "ResultPath": "$.error",
@@ -206,7 +206,7 @@ pub(super) fn build(b: &mut Builder) {
     );
     b.add(
         state::FAILED,
-        json!({
+        node!({
             "Type": "Fail",
             "Comment": "Fails the execution with the error that started the failure path",
             "ErrorPath": "$.error.Error",
@@ -222,21 +222,21 @@ fn path_task(
     resource: String,
     integration: Integration,
     never: &[&str],
-    fields: Value,
+    fields: Node,
     error_path: &str,
     next: &str,
-) -> Value {
-    let mut state = Map::new();
-    state.insert("Type".into(), json!("Task"));
-    state.insert("Resource".into(), json!(resource));
-    if let Value::Object(extra) = fields {
+) -> Node {
+    let mut state = Obj::new();
+    state.insert("Type".into(), node!("Task"));
+    state.insert("Resource".into(), node!(resource));
+    if let Node::Obj(extra) = fields {
         state.extend(extra);
     }
     state.insert("Retry".into(), b.retry(integration, never));
     state.insert(
         "Catch".into(),
-        json!([{ "ErrorEquals": ["States.ALL"], "ResultPath": error_path, "Next": next }]),
+        node!([{ "ErrorEquals": ["States.ALL"], "ResultPath": error_path, "Next": next }]),
     );
-    state.insert("Next".into(), json!(next));
-    Value::Object(state)
+    state.insert("Next".into(), node!(next));
+    Node::Obj(state)
 }

@@ -8,9 +8,9 @@
 //! Validation) already replaced the instances behind the one target group.
 
 use super::{output, Builder, Integration};
+use crate::emit::json::node;
 use crate::model::names::{input, platform, state, TfOutput};
 use crate::model::Strategy;
-use serde_json::json;
 
 /// Builds the states after the smoke test; returns the first one's name.
 pub(super) fn build(b: &mut Builder) -> String {
@@ -21,14 +21,14 @@ pub(super) fn build(b: &mut Builder) -> String {
         let notify = b.task(
             b.integration("sns:publish"),
             Integration::Sns,
-            json!({
+            node!({
                 "Parameters": {
                     "TopicArn": topic,
                     "Subject": subject(&format!("paasc: {}/{} {} deployed", app.name, app.env, app.version)),
                     "Message": {
                         "result": "SUCCEEDED",
-                        "app": app.name,
-                        "env": app.env,
+                        "app": &app.name,
+                        "env": &app.env,
                         "version.$": input::path(input::VERSION),
                         "execution.$": "$$.Execution.Id",
                         "ami_id.$": "$.bake.ami_id",
@@ -42,7 +42,7 @@ pub(super) fn build(b: &mut Builder) -> String {
         );
         b.add(state::NOTIFY_SUCCESS, notify);
     }
-    b.add(state::SUCCEEDED, json!({ "Type": "Succeed" }));
+    b.add(state::SUCCEEDED, node!({ "Type": "Succeed" }));
 
     let handover = super::release::build_handover(b, state::CLOSE_AUDIT_RECORD);
     if app.release.strategy == Strategy::Rolling {
@@ -81,7 +81,7 @@ fn close_audit_record(b: &mut Builder) {
     let task = b.task(
         b.integration("dynamodb:updateItem"),
         Integration::DynamoDbOptimized,
-        json!({
+        node!({
             "Parameters": {
                 "TableName": platform::AUDIT_TABLE,
                 "Key": { "release": { "S": app.release_key() }, "execution_id": { "S.$": "$$.Execution.Id" } },

@@ -21,9 +21,9 @@
 
 use super::intrinsic::intrinsic_escape;
 use super::{Builder, Integration};
+use crate::emit::json::{node, Node, Obj};
 use crate::model::names::platform::release_item;
 use crate::model::names::{input, parameter, platform, state};
-use serde_json::json;
 
 const OPEN: &str = "OpenAuditRecord";
 
@@ -36,18 +36,18 @@ const TAKE_OVER: &str = "TakeOverReleaseLock";
 
 /// `dynamodb:updateItem` taking the release item's `running` for this
 /// execution when `condition` holds.
-fn take_release(b: &Builder, condition: &str, stale: bool) -> serde_json::Value {
+fn take_release(b: &Builder, condition: &str, stale: bool) -> Node {
     let app = b.app;
-    let mut values = serde_json::Map::new();
-    values.insert(":me".into(), json!({ "S.$": "$$.Execution.Id" }));
-    values.insert(":since".into(), json!({ "S.$": "$$.State.EnteredTime" }));
+    let mut values = Obj::new();
+    values.insert(":me".into(), node!({ "S.$": "$$.Execution.Id" }));
+    values.insert(":since".into(), node!({ "S.$": "$$.State.EnteredTime" }));
     if stale {
         values.insert(
             ":stale".into(),
-            json!({ "S.$": format!("$.release_lock.Item.{}.S", release_item::RUNNING) }),
+            node!({ "S.$": format!("$.release_lock.Item.{}.S", release_item::RUNNING) }),
         );
     }
-    json!({
+    node!({
         "TableName": platform::RELEASES_TABLE,
         "Key": { "release": { "S": app.release_key() } },
         "UpdateExpression": "SET #running = :me, #since = :since",
@@ -56,7 +56,7 @@ fn take_release(b: &Builder, condition: &str, stale: bool) -> serde_json::Value 
             "#running": release_item::RUNNING,
             "#since": release_item::RUNNING_SINCE,
         },
-        "ExpressionAttributeValues": serde_json::Value::Object(values),
+        "ExpressionAttributeValues": Node::Obj(values),
         // The live release's AMI and colour come back with the item.
         "ReturnValues": "ALL_NEW",
     })
@@ -71,7 +71,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         b.integration("dynamodb:updateItem"),
         Integration::DynamoDbOptimized,
         &[conflict],
-        json!({
+        node!({
             "Comment": "One release at a time: take the app and env's release item",
             "Parameters": take_release(b, "attribute_not_exists(#running) OR #running = :me", false),
             "ResultSelector": { "Attributes.$": "$.Attributes" },
@@ -85,7 +85,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
     let read = b.task(
         b.integration("dynamodb:getItem"),
         Integration::DynamoDbOptimized,
-        json!({
+        node!({
             "Parameters": {
                 "TableName": platform::RELEASES_TABLE,
                 "Key": { "release": { "S": app.release_key() } },
@@ -99,10 +99,10 @@ pub(super) fn build(b: &mut Builder, next: &str) {
     let holder = format!("$.release_lock.Item.{}.S", release_item::RUNNING);
     b.add(
         HOLDER_KNOWN,
-        json!({
+        node!({
             "Type": "Choice",
             "Comment": "Given back meanwhile: take it again",
-            "Choices": [{ "Variable": holder, "IsPresent": true, "Next": DESCRIBE_HOLDER }],
+            "Choices": [{ "Variable": &holder, "IsPresent": true, "Next": DESCRIBE_HOLDER }],
             "Default": state::PRE_PROVISION,
         }),
     );
@@ -111,9 +111,9 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         b.integration("aws-sdk:sfn:describeExecution"),
         Integration::Sfn,
         &[gone],
-        json!({
+        node!({
             "Comment": "Does the execution that holds the release still run?",
-            "Parameters": { "ExecutionArn.$": holder },
+            "Parameters": { "ExecutionArn.$": &holder },
             "ResultSelector": { "Status.$": "$.Status" },
             "ResultPath": "$.release_lock.holder",
             "Catch": [{ "ErrorEquals": [gone], "ResultPath": null, "Next": TAKE_OVER }],
@@ -123,7 +123,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
     b.add(DESCRIBE_HOLDER, describe);
     b.add(
         HOLDER_RUNNING,
-        json!({
+        node!({
             "Type": "Choice",
             "Choices": [{ "Variable": "$.release_lock.holder.Status", "StringEquals": "RUNNING", "Next": state::RELEASE_IN_PROGRESS }],
             "Default": TAKE_OVER,
@@ -131,7 +131,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
     );
     b.add(
         state::RELEASE_IN_PROGRESS,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "Another release of this app and env runs: stop without touching it",
             "Parameters": {
@@ -149,7 +149,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         b.integration("dynamodb:updateItem"),
         Integration::DynamoDbOptimized,
         &[conflict],
-        json!({
+        node!({
             "Comment": "The holder ended without giving the release back: take it over",
             "Parameters": take_release(b, "#running = :stale", true),
             "ResultSelector": { "Attributes.$": "$.Attributes" },
@@ -164,7 +164,7 @@ pub(super) fn build(b: &mut Builder, next: &str) {
     let put = b.task(
         b.integration("aws-sdk:ssm:putParameter"),
         Integration::Ssm,
-        json!({
+        node!({
             "Comment": "Pipeline inputs of this execution, encrypted with the platform key",
             "Parameters": {
                 "Name": app.parameter(parameter::EXECUTION),
@@ -185,14 +185,14 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         Integration::DynamoDbOptimized,
         // The record exists: a retry of this very state after a lost answer.
         &["DynamoDB.ConditionalCheckFailedException"],
-        json!({
+        node!({
             "Parameters": {
                 "TableName": platform::AUDIT_TABLE,
                 "Item": {
                     "release": { "S": app.release_key() },
                     "execution_id": { "S.$": "$$.Execution.Id" },
-                    "app": { "S": app.name },
-                    "env": { "S": app.env },
+                    "app": { "S": &app.name },
+                    "env": { "S": &app.env },
                     "version": { "S.$": input::path(input::VERSION) },
                     "content_hash": { "S.$": input::path(input::CONTENT_HASH) },
                     "artifact_bucket": { "S.$": input::path(input::ARTIFACT_BUCKET) },
@@ -217,9 +217,9 @@ pub(super) fn build(b: &mut Builder, next: &str) {
         // The colour this release goes to.
         if let Some(item) = open
             .pointer_mut("/Parameters/Item")
-            .and_then(|i| i.as_object_mut())
+            .and_then(|i| i.as_obj_mut())
         {
-            item.insert("colour".into(), json!({ "S.$": "$.live.idle" }));
+            item.insert("colour".into(), node!({ "S.$": "$.live.idle" }));
         }
     }
     b.add(OPEN, open);
@@ -229,9 +229,9 @@ pub(super) fn build(b: &mut Builder, next: &str) {
 /// or FAILED), only when this execution holds it; any error continues to
 /// `next` (a release left behind is taken over by the next execution once
 /// this one has ended).
-pub(super) fn release_lock(b: &Builder, status: &str, next: &str) -> serde_json::Value {
+pub(super) fn release_lock(b: &Builder, status: &str, next: &str) -> Node {
     let app = b.app;
-    json!({
+    node!({
         "Type": "Task",
         "Resource": b.integration("dynamodb:updateItem"),
         "Comment": "Give the release back for the next execution",

@@ -21,10 +21,10 @@
 //! previous colour warm for `release.keep_warm`, then scales it to zero.
 
 use super::{output, Builder, Integration};
+use crate::emit::json::{node, Node, Obj};
 use crate::model::names::platform::release_item;
 use crate::model::names::{platform, TfOutput, COLOURS};
 use crate::model::{App, Strategy};
-use serde_json::{json, Value};
 
 pub(super) const READ_LIVE: &str = "ReadLiveRelease";
 pub(super) const PICK_TARGET_GROUPS: &str = "PickTargetGroups";
@@ -54,34 +54,34 @@ fn other(colour: &str) -> &'static str {
 }
 
 /// `$.live` when `live` is the live colour (`none`: nothing is).
-fn live_state(app: &App, live: &str, next: &str) -> Value {
+fn live_state(app: &App, live: &str, next: &str) -> Node {
     let idle = other(live);
     let ami = if live == "none" {
-        json!({ "ami": "" })
+        node!({ "ami": "" })
     } else {
-        json!({ "ami.$": attr(release_item::LIVE_AMI) })
+        node!({ "ami.$": attr(release_item::LIVE_AMI) })
     };
-    let mut p = ami.as_object().cloned().unwrap_or_default();
+    let mut p = ami.as_obj().cloned().unwrap_or_default();
     // Before the first release green stands in as the "live" colour: it is
     // empty, and its weight keeps the listener's total at 100.
     let live_fleet = if live == "none" { other(idle) } else { live };
-    p.insert("colour".into(), json!(live));
-    p.insert("idle".into(), json!(idle));
-    p.insert("idle_asg".into(), json!(app.asg_name(idle)));
-    p.insert("live_asg".into(), json!(app.asg_name(live_fleet)));
-    p.insert("alarm_prefix".into(), json!(app.alarm_prefix(idle)));
-    let mut weights = serde_json::Map::new();
-    weights.insert(idle.into(), json!("0"));
-    weights.insert(live_fleet.into(), json!("100"));
-    p.insert("weights".into(), Value::Object(weights));
-    json!({
+    p.insert("colour".into(), node!(live));
+    p.insert("idle".into(), node!(idle));
+    p.insert("idle_asg".into(), node!(app.asg_name(idle)));
+    p.insert("live_asg".into(), node!(app.asg_name(live_fleet)));
+    p.insert("alarm_prefix".into(), node!(app.alarm_prefix(idle)));
+    let mut weights = Obj::new();
+    weights.insert(idle.to_string().into(), node!("0"));
+    weights.insert(live_fleet.to_string().into(), node!("100"));
+    p.insert("weights".into(), Node::Obj(weights));
+    node!({
         "Type": "Pass",
         "Comment": if live == "none" {
             "Nothing is live yet: blue takes this release".to_string()
         } else {
             format!("{live} is live: {idle} takes this release")
         },
-        "Parameters": Value::Object(p),
+        "Parameters": Node::Obj(p),
         "ResultPath": "$.live",
         "Next": next,
     })
@@ -94,7 +94,7 @@ pub(super) fn build_read(b: &mut Builder, next: &str) {
         Strategy::BlueGreen => {
             let mut choices = Vec::new();
             for colour in COLOURS {
-                choices.push(json!({
+                choices.push(node!({
                     "And": [
                         { "Variable": attr(release_item::LIVE_AMI), "IsPresent": true },
                         { "Variable": attr(release_item::LIVE_COLOUR), "IsPresent": true },
@@ -107,7 +107,7 @@ pub(super) fn build_read(b: &mut Builder, next: &str) {
             b.add(NOTHING_LIVE, live_state(app, "none", next));
             b.add(
                 READ_LIVE,
-                json!({
+                node!({
                     "Type": "Choice",
                     "Comment": "Which colour takes the traffic now (the release table's item)",
                     "Choices": choices,
@@ -118,7 +118,7 @@ pub(super) fn build_read(b: &mut Builder, next: &str) {
         Strategy::Rolling => {
             b.add(
                 "LiveReleaseKnown",
-                json!({
+                node!({
                     "Type": "Pass",
                     "Parameters": { "ami.$": attr(release_item::LIVE_AMI) },
                     "ResultPath": "$.live",
@@ -127,7 +127,7 @@ pub(super) fn build_read(b: &mut Builder, next: &str) {
             );
             b.add(
                 NOTHING_LIVE,
-                json!({
+                node!({
                     "Type": "Pass",
                     "Comment": "The first release of this app and env",
                     "Parameters": { "ami": "" },
@@ -137,7 +137,7 @@ pub(super) fn build_read(b: &mut Builder, next: &str) {
             );
             b.add(
                 READ_LIVE,
-                json!({
+                node!({
                     "Type": "Choice",
                     "Comment": "The AMI the live hosts run (the release table's item)",
                     "Choices": [{
@@ -165,10 +165,10 @@ pub(super) fn build_pick_target_groups(b: &mut Builder, next: &str) {
     let mut choices = Vec::new();
     for idle in COLOURS {
         let name = format!("IdleIs{}", live_is(idle).trim_start_matches("LiveIs"));
-        choices.push(json!({ "Variable": "$.live.idle", "StringEquals": idle, "Next": name }));
+        choices.push(node!({ "Variable": "$.live.idle", "StringEquals": idle, "Next": &name }));
         b.add(
             &name,
-            json!({
+            node!({
                 "Type": "Pass",
                 "Parameters": { "idle.$": arn(idle), "live.$": arn(other(idle)) },
                 "ResultPath": "$.target_groups",
@@ -178,7 +178,7 @@ pub(super) fn build_pick_target_groups(b: &mut Builder, next: &str) {
     }
     b.add(
         PICK_TARGET_GROUPS,
-        json!({
+        node!({
             "Type": "Choice",
             "Choices": choices,
             // `$.live.idle` is always blue or green; a Choice must have somewhere to go.
@@ -188,8 +188,8 @@ pub(super) fn build_pick_target_groups(b: &mut Builder, next: &str) {
 }
 
 /// `modifyListener` fields: `idle` percent to the idle colour, the rest to the live one.
-pub(super) fn listener_fields(b: &Builder, idle: u8, comment: &str) -> Value {
-    json!({
+pub(super) fn listener_fields(b: &Builder, idle: u8, comment: &str) -> Node {
+    node!({
         "Comment": comment,
         "Parameters": {
             "ListenerArn.$": output(TfOutput::ListenerArn),
@@ -211,8 +211,8 @@ pub(super) fn listener_fields(b: &Builder, idle: u8, comment: &str) -> Value {
 }
 
 /// `updateAutoScalingGroup` fields scaling the group at `asg_path` to zero.
-pub(super) fn scale_to_zero(b: &Builder, asg_path: &str, comment: &str) -> Value {
-    json!({
+pub(super) fn scale_to_zero(b: &Builder, asg_path: &str, comment: &str) -> Node {
+    node!({
         "Comment": comment,
         "Parameters": { "AutoScalingGroupName.$": asg_path, "MinSize": 0, "DesiredCapacity": 0 },
         "ResultPath": null,
@@ -228,21 +228,21 @@ pub(super) fn build_handover(b: &mut Builder, next: &str) -> &'static str {
     let (expression, names, values) = if blue_green {
         (
             "SET #ami = :ami, #colour = :colour",
-            json!({ "#running": release_item::RUNNING, "#ami": release_item::LIVE_AMI, "#colour": release_item::LIVE_COLOUR }),
-            json!({ ":me": { "S.$": "$$.Execution.Id" }, ":ami": { "S.$": "$.bake.ami_id" }, ":colour": { "S.$": "$.live.idle" } }),
+            node!({ "#running": release_item::RUNNING, "#ami": release_item::LIVE_AMI, "#colour": release_item::LIVE_COLOUR }),
+            node!({ ":me": { "S.$": "$$.Execution.Id" }, ":ami": { "S.$": "$.bake.ami_id" }, ":colour": { "S.$": "$.live.idle" } }),
         )
     } else {
         (
             "SET #ami = :ami",
-            json!({ "#running": release_item::RUNNING, "#ami": release_item::LIVE_AMI }),
-            json!({ ":me": { "S.$": "$$.Execution.Id" }, ":ami": { "S.$": "$.bake.ami_id" } }),
+            node!({ "#running": release_item::RUNNING, "#ami": release_item::LIVE_AMI }),
+            node!({ ":me": { "S.$": "$$.Execution.Id" }, ":ami": { "S.$": "$.bake.ami_id" } }),
         )
     };
     let after_record = if blue_green { KEEP_WARM } else { next };
     let record = b.task(
         b.integration("dynamodb:updateItem"),
         Integration::DynamoDbOptimized,
-        json!({
+        node!({
             "Comment": "This release is live: the next one starts from it, and a rollback from here on leaves it live",
             "Parameters": {
                 "TableName": platform::RELEASES_TABLE,
@@ -261,7 +261,7 @@ pub(super) fn build_handover(b: &mut Builder, next: &str) -> &'static str {
     if blue_green {
         b.add(
             KEEP_WARM,
-            json!({
+            node!({
                 "Type": "Wait",
                 "Comment": "release.keep_warm: the previous colour keeps its hosts, ready to take the traffic back by hand",
                 "Seconds": app.release.keep_warm_seconds,
@@ -275,10 +275,10 @@ pub(super) fn build_handover(b: &mut Builder, next: &str) -> &'static str {
         );
         // The release is live: a failed scale-down does not fail it (the
         // next Provision empties that colour before using it).
-        if let Some(f) = fields.as_object_mut() {
+        if let Some(f) = fields.as_obj_mut() {
             f.insert(
                 "Catch".into(),
-                json!([{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.scale_down_error", "Next": next }]),
+                node!([{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.scale_down_error", "Next": next }]),
             );
         }
         let scale = b.task(
@@ -297,8 +297,8 @@ pub(super) const ROLLBACK_TRAFFIC: &str = "RollbackTraffic";
 pub(super) const SCALE_DOWN_IDLE: &str = "ScaleDownIdleColour";
 
 /// The `Rollback` Choice's rules for blue-green.
-pub(super) fn rollback_choices(done: &str) -> Value {
-    json!([
+pub(super) fn rollback_choices(done: &str) -> Node {
+    node!([
         // Recorded live: the release is done; what failed after it (the
         // previous colour's scale-down) leaves the new colour live.
         { "Variable": "$.live_recorded", "IsPresent": true, "Next": done },
@@ -313,11 +313,11 @@ pub(super) fn rollback_choices(done: &str) -> Value {
 fn add_counted_wait(b: &mut Builder, wait: &str, tick: &str, counter: &str, poll: u64, next: &str) {
     b.add(
         wait,
-        json!({ "Type": "Wait", "Seconds": poll, "Next": tick }),
+        node!({ "Type": "Wait", "Seconds": poll, "Next": tick }),
     );
     b.add(
         tick,
-        json!({
+        node!({
             "Type": "Pass",
             "Parameters": { "elapsed.$": format!("States.MathAdd({counter}.elapsed, {poll})") },
             "ResultPath": counter,
@@ -345,7 +345,7 @@ pub(super) fn build_refresh_wait(b: &mut Builder, next: &str) {
     let timed_out = "InstanceRefreshTimedOut";
     b.add(
         REFRESH_START,
-        json!({
+        node!({
             "Type": "Pass",
             "Parameters": { "elapsed": 0 },
             "ResultPath": "$.refresh",
@@ -356,7 +356,7 @@ pub(super) fn build_refresh_wait(b: &mut Builder, next: &str) {
     let task = b.task(
         b.integration("aws-sdk:autoscaling:describeInstanceRefreshes"),
         Integration::AutoScaling,
-        json!({
+        node!({
             "Comment": "The newest instance refresh of the fleet",
             "Parameters": { "AutoScalingGroupName.$": output(TfOutput::AsgName), "MaxRecords": 1 },
             "ResultSelector": {
@@ -370,7 +370,7 @@ pub(super) fn build_refresh_wait(b: &mut Builder, next: &str) {
     );
     b.add(describe, task);
     let latest = "$.refresh.found.statuses[0]";
-    let running: Vec<Value> = [
+    let running: Vec<Node> = [
         "Pending",
         "InProgress",
         "Baking",
@@ -378,11 +378,11 @@ pub(super) fn build_refresh_wait(b: &mut Builder, next: &str) {
         "RollbackInProgress",
     ]
     .iter()
-    .map(|s| json!({ "Variable": latest, "StringEquals": s }))
+    .map(|s| node!({ "Variable": latest, "StringEquals": s }))
     .collect();
     b.add(
         status,
-        json!({
+        node!({
             "Type": "Choice",
             "Choices": [
                 { "Variable": "$.refresh.found.count", "NumericEquals": 0, "Next": next },
@@ -402,7 +402,7 @@ pub(super) fn build_refresh_wait(b: &mut Builder, next: &str) {
     let asg = crate::emit::stepfunctions::intrinsic::intrinsic_escape(&app.asg_name("this"));
     b.add(
         failed,
-        json!({
+        node!({
             "Type": "Pass",
             "Parameters": {
                 "Error": "paasc.InstanceRefreshFailed",
@@ -414,7 +414,7 @@ pub(super) fn build_refresh_wait(b: &mut Builder, next: &str) {
     );
     b.add(
         timed_out,
-        json!({
+        node!({
             "Type": "Pass",
             "Parameters": {
                 "Error": "paasc.InstanceRefreshTimedOut",
@@ -441,19 +441,19 @@ pub(super) fn build_watched_bake(b: &mut Builder, idle: u8, next: &str) -> Strin
     let fired = format!("AlarmFiredAt{idle}Percent");
     b.add(
         &start,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": format!("release.bake: watch the new colour's alarms with {idle}% of the traffic"),
             "Parameters": { "elapsed": 0 },
             "ResultPath": "$.watch",
-            "Next": wait,
+            "Next": &wait,
         }),
     );
     add_counted_wait(b, &wait, &tick, "$.watch", poll, &alarms);
     let task = b.task(
         b.integration("aws-sdk:cloudwatch:describeAlarms"),
         Integration::CloudWatch,
-        json!({
+        node!({
             "Comment": "The new colour's alarms that are in ALARM",
             "Parameters": { "AlarmNamePrefix.$": "$.live.alarm_prefix", "StateValue": "ALARM", "AlarmTypes": ["MetricAlarm"] },
             "ResultSelector": {
@@ -468,10 +468,10 @@ pub(super) fn build_watched_bake(b: &mut Builder, idle: u8, next: &str) -> Strin
     b.add(&alarms, task);
     b.add(
         &check,
-        json!({
+        node!({
             "Type": "Choice",
             "Choices": [
-                { "Variable": "$.watch.alarms.count", "NumericGreaterThan": 0, "Next": fired },
+                { "Variable": "$.watch.alarms.count", "NumericGreaterThan": 0, "Next": &fired },
                 { "Variable": "$.watch.elapsed", "NumericGreaterThanEquals": bake, "Next": next },
             ],
             "Default": wait,
@@ -479,7 +479,7 @@ pub(super) fn build_watched_bake(b: &mut Builder, idle: u8, next: &str) -> Strin
     );
     b.add(
         &fired,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "An alarm of the new colour fired: the failure path sends the traffic back",
             "Parameters": {
@@ -520,7 +520,7 @@ pub(super) fn build_clocks(b: &mut Builder, first_next: &str) {
     use crate::model::names::state::STAGES;
     b.add(
         START_CLOCK,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "Each stage's start and end go to the audit record",
             "Parameters": { time_key(crate::model::names::state::PRE_PROVISION): { "started.$": "$$.State.EnteredTime" } },
@@ -533,28 +533,28 @@ pub(super) fn build_clocks(b: &mut Builder, first_next: &str) {
         let [previous_stage, stage] = pair else {
             continue;
         };
-        let mut p = serde_json::Map::new();
+        let mut p = Obj::new();
         for d in &done {
             p.insert(
-                format!("{}.$", time_key(d)),
-                json!(format!("$.times.{}", time_key(d))),
+                format!("{}.$", time_key(d)).into(),
+                node!(format!("$.times.{}", time_key(d))),
             );
         }
         let previous = time_key(previous_stage);
         p.insert(
-            previous.clone(),
-            json!({ "started.$": format!("$.times.{previous}.started"), "ended.$": "$$.State.EnteredTime" }),
+            previous.clone().into(),
+            node!({ "started.$": format!("$.times.{previous}.started"), "ended.$": "$$.State.EnteredTime" }),
         );
         p.insert(
-            time_key(stage),
-            json!({ "started.$": "$$.State.EnteredTime" }),
+            time_key(stage).into(),
+            node!({ "started.$": "$$.State.EnteredTime" }),
         );
         done.push(previous_stage);
         b.add(
             &clock(stage),
-            json!({
+            node!({
                 "Type": "Pass",
-                "Parameters": Value::Object(p),
+                "Parameters": Node::Obj(p),
                 "ResultPath": "$.times",
                 "Next": stage,
             }),

@@ -21,9 +21,9 @@
 
 use super::intrinsic::intrinsic_escape;
 use super::{output, Builder, Integration};
+use crate::emit::json::{node, Node, Obj};
 use crate::model::names::{doc_param, input, state, TfOutput, ToolStage as Stage, WorkerError};
 use crate::model::{Strategy, Workers};
-use serde_json::{json, Map, Value};
 
 /// Seconds between `getCommandInvocation` polls: a bake takes many
 /// minutes, the checks a few; at least twenty polls fit in the deadline.
@@ -97,12 +97,12 @@ fn stage_inputs(b: &Builder, stage: Stage) -> Vec<(&'static str, String)> {
 }
 
 /// SSM document parameters (each a list of strings) for a stage.
-fn ssm_parameters(b: &Builder, stage: Stage) -> Value {
+fn ssm_parameters(b: &Builder, stage: Stage) -> Node {
     let p = stage_inputs(b, stage)
         .into_iter()
-        .map(|(name, path)| (format!("{name}.$"), json!(format!("States.Array({path})"))))
+        .map(|(name, path)| (format!("{name}.$"), node!(format!("States.Array({path})"))))
         .collect();
-    Value::Object(p)
+    Node::Obj(p)
 }
 
 /// The auto scaling group Validation checks: blue-green, the idle colour's
@@ -133,7 +133,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     let send = b.task(
         b.integration("aws-sdk:ssm:sendCommand"),
         Integration::Ssm,
-        json!({
+        node!({
             "Comment": format!("Runs SSM document {} on the runner instance", app.ssm_document_name(stage)),
             "Parameters": {
                 "DocumentName": app.ssm_document_name(stage),
@@ -152,11 +152,11 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     b.add(name, send);
     b.add(
         &wait,
-        json!({ "Type": "Wait", "Seconds": poll_every, "Next": tick }),
+        node!({ "Type": "Wait", "Seconds": poll_every, "Next": &tick }),
     );
     b.add(
         &tick,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "Count the seconds waited: the stage's deadline is measured in them",
             "Parameters": {
@@ -164,35 +164,35 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
                 "Elapsed.$": format!("States.MathAdd({elapsed}, {poll_every})"),
             },
             "ResultPath": format!("$.{key}.command"),
-            "Next": poll,
+            "Next": &poll,
         }),
     );
 
-    let mut selector = Map::new();
-    selector.insert("Status.$".into(), json!("$.Status"));
-    selector.insert("StatusDetails.$".into(), json!("$.StatusDetails"));
-    selector.insert("ResponseCode.$".into(), json!("$.ResponseCode"));
+    let mut selector = Obj::new();
+    selector.insert("Status.$".into(), node!("$.Status"));
+    selector.insert("StatusDetails.$".into(), node!("$.StatusDetails"));
+    selector.insert("ResponseCode.$".into(), node!("$.ResponseCode"));
     let reads_stdout = matches!(stage, Stage::Bake | Stage::Provision | Stage::Validate);
     if reads_stdout {
         selector.insert(
             "StandardOutputContent.$".into(),
-            json!("$.StandardOutputContent"),
+            node!("$.StandardOutputContent"),
         );
     }
     if stage == Stage::Bake {
         // Separators for trimming the AMI id (`echo` ends it with a newline);
         // passed by path: intrinsic string literals cannot hold control characters.
-        selector.insert("Whitespace".into(), json!(" \t\r\n"));
+        selector.insert("Whitespace".into(), node!(" \t\r\n"));
     }
     let get = b.task(
         b.integration("aws-sdk:ssm:getCommandInvocation"),
         Integration::Ssm,
-        json!({
+        node!({
             "Parameters": {
                 "CommandId.$": format!("$.{key}.command.CommandId"),
                 "InstanceId.$": input::path(input::RUNNER_INSTANCE_ID),
             },
-            "ResultSelector": Value::Object(selector),
+            "ResultSelector": Node::Obj(selector),
             "ResultPath": format!("$.{key}.invocation"),
         }),
         &status,
@@ -202,27 +202,27 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
 
     let status_var = format!("$.{key}.invocation.Status");
     let stdout_var = format!("$.{key}.invocation.StandardOutputContent");
-    let success = json!({ "Variable": status_var, "StringEquals": "Success" });
+    let success = node!({ "Variable": &status_var, "StringEquals": "Success" });
     let success_rule = match stage {
-        Stage::Bake => json!({
-            "And": [success, { "Variable": stdout_var, "StringMatches": "ami-*" }],
-            "Next": output,
+        Stage::Bake => node!({
+            "And": [success, { "Variable": &stdout_var, "StringMatches": "ami-*" }],
+            "Next": &output,
         }),
-        Stage::Provision => json!({
-            "And": [success, { "Variable": stdout_var, "StringMatches": "{*" }],
-            "Next": output,
+        Stage::Provision => node!({
+            "And": [success, { "Variable": &stdout_var, "StringMatches": "{*" }],
+            "Next": &output,
         }),
-        Stage::Validate => json!({
-            "And": [success, { "Variable": stdout_var, "StringMatches": "{*" }],
-            "Next": output,
+        Stage::Validate => node!({
+            "And": [success, { "Variable": &stdout_var, "StringMatches": "{*" }],
+            "Next": &output,
         }),
         Stage::Post => {
-            json!({ "Variable": status_var, "StringEquals": "Success", "Next": next })
+            node!({ "Variable": &status_var, "StringEquals": "Success", "Next": next })
         }
     };
     let running = ["Pending", "InProgress", "Delayed"]
         .iter()
-        .map(|s| json!({ "Variable": status_var, "StringEquals": s }))
+        .map(|s| node!({ "Variable": &status_var, "StringEquals": s }))
         .collect::<Vec<_>>();
     // SSM stops the script at the deadline (the document's timeoutSeconds);
     // a command still running two polls later (never delivered, or its
@@ -230,7 +230,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     let limit = deadline + 2 * poll_every;
     b.add(
         &status,
-        json!({
+        node!({
             "Type": "Choice",
             "Choices": [
                 {
@@ -238,44 +238,44 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
                         { "Or": running.clone() },
                         { "Variable": elapsed, "NumericGreaterThan": limit },
                     ],
-                    "Next": overdue,
+                    "Next": &overdue,
                 },
                 { "Or": running, "Next": wait },
                 success_rule,
-                { "Variable": status_var, "StringEquals": "TimedOut", "Next": timed_out },
+                { "Variable": status_var, "StringEquals": "TimedOut", "Next": &timed_out },
             ],
-            "Default": failed,
+            "Default": &failed,
         }),
     );
-    let mut cancel = Map::new();
-    cancel.insert("Type".into(), json!("Task"));
+    let mut cancel = Obj::new();
+    cancel.insert("Type".into(), node!("Task"));
     cancel.insert(
         "Resource".into(),
-        json!(b.integration("aws-sdk:ssm:cancelCommand")),
+        node!(b.integration("aws-sdk:ssm:cancelCommand")),
     );
     cancel.insert(
         "Comment".into(),
-        json!("Past the stage's deadline: stop the command on the runner"),
+        node!("Past the stage's deadline: stop the command on the runner"),
     );
     cancel.insert(
         "Parameters".into(),
-        json!({
+        node!({
             "CommandId.$": format!("$.{key}.command.CommandId"),
             "InstanceIds.$": format!("States.Array({})", input::path(input::RUNNER_INSTANCE_ID)),
         }),
     );
-    cancel.insert("ResultPath".into(), Value::Null);
+    cancel.insert("ResultPath".into(), Node::Null);
     cancel.insert("Retry".into(), b.retry(Integration::Ssm, &[]));
     // A cancel that fails still reports the timeout (and rolls back).
     cancel.insert(
         "Catch".into(),
-        json!([{ "ErrorEquals": ["States.ALL"], "ResultPath": format!("$.{key}.cancel_error"), "Next": timed_out }]),
+        node!([{ "ErrorEquals": ["States.ALL"], "ResultPath": format!("$.{key}.cancel_error"), "Next": &timed_out }]),
     );
-    cancel.insert("Next".into(), json!(timed_out));
-    b.add(&overdue, Value::Object(cancel));
+    cancel.insert("Next".into(), node!(&timed_out));
+    b.add(&overdue, Node::Obj(cancel));
     b.add(
         &timed_out,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "The stage passed its deadline: the failure path reports it",
             "Parameters": {
@@ -298,7 +298,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
     };
     b.add(
         &failed,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "The command ended in a failed state: build the error the failure path reports",
             "Parameters": {
@@ -318,7 +318,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
         Stage::Bake => {
             b.add(
                 &output,
-                json!({
+                node!({
                     "Type": "Pass",
                     "Comment": "Keep only the AMI id: the first word of the output",
                     "Parameters": {
@@ -333,12 +333,12 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
             let select = format!("{name}Outputs");
             b.add(
                 &output,
-                json!({
+                node!({
                     "Type": "Pass",
                     "Comment": "Parse `terraform output -json`",
                     "Parameters": { "raw.$": format!("States.StringToJson({stdout_var})") },
                     "ResultPath": "$.provision",
-                    "Next": select,
+                    "Next": &select,
                 }),
             );
             add_output_selection(b, &select, "$.provision.raw", next);
@@ -346,7 +346,7 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
         Stage::Validate => {
             b.add(
                 &output,
-                json!({
+                node!({
                     "Type": "Pass",
                     "Comment": "Keep the report's summary: status, S3 URI, passed/failed/skipped results",
                     "Parameters": { "report.$": format!("States.StringToJson({stdout_var})") },
@@ -361,17 +361,17 @@ fn ssm_stage(b: &mut Builder, stage: Stage, next: &str) {
 
 /// Keeps only the needed outputs' values: `$.provision = {"outputs": {...}}`.
 fn add_output_selection(b: &mut Builder, name: &str, raw: &str, next: &str) {
-    let mut outputs = Map::new();
+    let mut outputs = Obj::new();
     for o in TfOutput::read_by_pipeline(b.app.release.strategy) {
         let o = o.name();
-        outputs.insert(format!("{o}.$"), json!(format!("{raw}.{o}.value")));
+        outputs.insert(format!("{o}.$").into(), node!(format!("{raw}.{o}.value")));
     }
     b.add(
         name,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "Keep only the Terraform outputs later states read",
-            "Parameters": { "outputs": Value::Object(outputs) },
+            "Parameters": { "outputs": Node::Obj(outputs) },
             "ResultPath": "$.provision",
             "Next": next,
         }),
@@ -389,16 +389,16 @@ fn heartbeat_seconds(deadline: u64) -> u64 {
 /// release to run and the values of its parameters, the same ones an SSM
 /// command gets (`paasc worker` checks them against the document's
 /// `allowedPattern`s).
-fn worker_payload(b: &Builder, stage: Stage) -> Value {
+fn worker_payload(b: &Builder, stage: Stage) -> Node {
     let app = b.app;
-    let parameters: Map<String, Value> = stage_inputs(b, stage)
+    let parameters: Obj = stage_inputs(b, stage)
         .into_iter()
-        .map(|(name, path)| (format!("{name}.$"), json!(path)))
+        .map(|(name, path)| (format!("{name}.$"), node!(path)))
         .collect();
-    json!({
+    node!({
         "stage": stage.word(),
-        "app": app.name,
-        "env": app.env,
+        "app": &app.name,
+        "env": &app.env,
         "document": stage.document_path(),
         "heartbeat_seconds": heartbeat_seconds(app.pipeline.deadlines.of(stage)),
         "parameters": parameters,
@@ -422,31 +422,31 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     };
     let activity = app.activity_arn(stage);
     let deadline = app.pipeline.deadlines.of(stage);
-    let mut fields = Map::new();
+    let mut fields = Obj::new();
     fields.insert(
         "Comment".into(),
-        json!(format!(
+        node!(format!(
             "Runs {} of the release on a paasc worker serving the activity",
             stage.document_path()
         )),
     );
     fields.insert("Parameters".into(), worker_payload(b, stage));
-    fields.insert("TimeoutSeconds".into(), json!(deadline));
+    fields.insert("TimeoutSeconds".into(), node!(deadline));
     // A worker that stops heartbeating has died: fail (and retry) long before the deadline.
     fields.insert(
         "HeartbeatSeconds".into(),
-        json!(heartbeat_seconds(deadline)),
+        node!(heartbeat_seconds(deadline)),
     );
     if checked {
-        fields.insert("ResultSelector".into(), json!({ "result.$": "$" }));
+        fields.insert("ResultSelector".into(), node!({ "result.$": "$" }));
     }
     if keeps_report {
-        fields.insert("ResultSelector".into(), json!({ "report.$": "$" }));
+        fields.insert("ResultSelector".into(), node!({ "report.$": "$" }));
     }
     let result_path = if checked || keeps_report {
-        json!(format!("$.{key}"))
+        node!(format!("$.{key}"))
     } else {
-        Value::Null
+        Node::Null
     };
     fields.insert("ResultPath".into(), result_path);
     // A stage past its deadline is not started again, nor one whose script
@@ -458,7 +458,7 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
         activity.clone(),
         Integration::Activity,
         &never,
-        Value::Object(fields),
+        Node::Obj(fields),
         &after,
     );
     b.add(name, task);
@@ -473,19 +473,19 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     let var = format!("$.{key}.result.{field}");
     let failed = format!("{name}Failed");
     let output = format!("{name}Output");
-    let present = json!({ "Not": { "Variable": var, "IsPresent": true }, "Next": failed });
+    let present = node!({ "Not": { "Variable": &var, "IsPresent": true }, "Next": &failed });
     let good = if pattern.is_empty() {
-        json!({ "Variable": var, "IsPresent": true, "Next": output })
+        node!({ "Variable": &var, "IsPresent": true, "Next": &output })
     } else {
-        json!({ "Variable": var, "StringMatches": pattern, "Next": output })
+        node!({ "Variable": &var, "StringMatches": pattern, "Next": &output })
     };
     b.add(
         &status,
-        json!({ "Type": "Choice", "Choices": [present, good], "Default": failed }),
+        node!({ "Type": "Choice", "Choices": [present, good], "Default": &failed }),
     );
     b.add(
         &failed,
-        json!({
+        node!({
             "Type": "Pass",
             "Comment": "The worker returned no usable result: build the error the failure path reports",
             "Parameters": {
@@ -499,7 +499,7 @@ fn worker_stage(b: &mut Builder, stage: Stage, next: &str) {
     match stage {
         Stage::Bake => b.add(
             &output,
-            json!({
+            node!({
                 "Type": "Pass",
                 "Comment": "Keep only the AMI id",
                 "Parameters": { "ami_id.$": var },
