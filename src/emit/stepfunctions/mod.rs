@@ -31,13 +31,14 @@ mod preprovision;
 mod release;
 mod tools;
 
-use super::{pretty_json, Artifact, InternalError};
+use super::{pretty_json_sized, Artifact, InternalError};
 use crate::emit::json::{node, Node, Obj};
 use crate::model::names::{path, state, TfOutput, ToolStage, WORKER_STOPPED};
 use crate::model::{App, Strategy};
 
 pub fn emit(app: &App) -> Result<Vec<Artifact>, InternalError> {
-    let text = pretty_json("stepfunctions", &definition(app))?;
+    // The text runs to 45-85 KB for the examples.
+    let text = pretty_json_sized("stepfunctions", &definition(app), 96 * 1024)?;
     Ok(vec![Artifact::new(path::STATE_MACHINE, text)])
 }
 
