@@ -68,20 +68,8 @@ impl Obj {
         self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     pub fn values(&self) -> impl Iterator<Item = &Node> {
         self.0.iter().map(|(_, v)| v)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Node)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 }
 
@@ -199,9 +187,9 @@ impl From<&&str> for Node {
     }
 }
 
-impl From<Text> for Node {
-    fn from(s: Text) -> Self {
-        Node::Str(s)
+impl<T: Into<Node> + Clone> From<&[T]> for Node {
+    fn from(items: &[T]) -> Self {
+        Node::Arr(items.iter().cloned().map(Into::into).collect())
     }
 }
 
@@ -257,24 +245,6 @@ impl<T: Into<Node>> From<Vec<T>> for Node {
     }
 }
 
-impl<T: Into<Node> + Clone> From<&[T]> for Node {
-    fn from(items: &[T]) -> Self {
-        Node::Arr(items.iter().cloned().map(Into::into).collect())
-    }
-}
-
-impl<T: Into<Node>, const N: usize> From<[T; N]> for Node {
-    fn from(items: [T; N]) -> Self {
-        Node::Arr(items.into_iter().map(Into::into).collect())
-    }
-}
-
-impl<T: Into<Node>> From<Option<T>> for Node {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Node::Null, Into::into)
-    }
-}
-
 impl Serialize for Node {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -305,6 +275,8 @@ impl Serialize for Obj {
     }
 }
 
+/// For comparing with `serde_json` in tests.
+#[cfg(test)]
 impl From<Node> for serde_json::Value {
     fn from(n: Node) -> Self {
         use serde_json::Value;
