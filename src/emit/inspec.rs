@@ -19,6 +19,10 @@
 //!   stable across builds as long as the spec's check order is.
 //! - The controls are evaluated on the app's hosts (InSpec reaches them
 //!   through SSM; see `ssm.rs`), so `http` checks use `localhost`.
+//! - The templates are `templates/inspec/*.hbs`, rendered by handlebars in
+//!   strict mode without HTML escaping; they reach the registry compiled
+//!   ahead of time (`inspec/compiled.rs`, generated from them; see
+//!   `inspec/precompile.rs`), so no process parses them.
 
 use super::{header, Artifact, InternalError};
 use crate::model::{App, Check, FileState, PortState};
@@ -31,15 +35,30 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-const T_CONTROL: &str = include_str!("templates/inspec/control.rb.hbs");
-const T_PORT: &str = include_str!("templates/inspec/port.rb.hbs");
-const T_SERVICE: &str = include_str!("templates/inspec/service.rb.hbs");
-const T_PACKAGE: &str = include_str!("templates/inspec/package.rb.hbs");
-const T_FILE: &str = include_str!("templates/inspec/file.rb.hbs");
-const T_COMMAND: &str = include_str!("templates/inspec/command.rb.hbs");
-const T_HTTP: &str = include_str!("templates/inspec/http.rb.hbs");
-const T_HTTP_INPUT: &str = include_str!("templates/inspec/http_input.rb.hbs");
-const T_INSPEC_YML: &str = include_str!("templates/inspec/inspec.yml.hbs");
+// Compiled ahead of time from these sources (see `precompile.rs`).
+#[rustfmt::skip]
+mod compiled;
+mod precompile;
+
+/// The templates' sources, by the name the emitter renders each with.
+#[cfg(test)]
+const TEMPLATES: [(&str, &str); 9] = [
+    ("control", include_str!("templates/inspec/control.rb.hbs")),
+    ("port", include_str!("templates/inspec/port.rb.hbs")),
+    ("service", include_str!("templates/inspec/service.rb.hbs")),
+    ("package", include_str!("templates/inspec/package.rb.hbs")),
+    ("file", include_str!("templates/inspec/file.rb.hbs")),
+    ("command", include_str!("templates/inspec/command.rb.hbs")),
+    ("http", include_str!("templates/inspec/http.rb.hbs")),
+    (
+        "http_input",
+        include_str!("templates/inspec/http_input.rb.hbs"),
+    ),
+    (
+        "inspec_yml",
+        include_str!("templates/inspec/inspec.yml.hbs"),
+    ),
+];
 
 /// Longest sanitised target kept in a control id (long commands would
 /// otherwise make unwieldy ids).
@@ -139,8 +158,8 @@ fn yaml_str_helper(
     Ok(())
 }
 
-/// The templates, compiled once per process (every env and spec of a run
-/// shares them).
+/// The registry of the precompiled templates, built once per process (every
+/// env and spec of a run shares it).
 fn registry() -> Result<&'static Handlebars<'static>, String> {
     static REGISTRY: OnceLock<Result<Handlebars<'static>, String>> = OnceLock::new();
     REGISTRY
@@ -156,19 +175,8 @@ fn compile_templates() -> Result<Handlebars<'static>, String> {
     reg.register_escape_fn(handlebars::no_escape);
     reg.register_helper("ruby_str", Box::new(ruby_str_helper));
     reg.register_helper("yaml_str", Box::new(yaml_str_helper));
-    for (name, text) in [
-        ("control", T_CONTROL),
-        ("port", T_PORT),
-        ("service", T_SERVICE),
-        ("package", T_PACKAGE),
-        ("file", T_FILE),
-        ("command", T_COMMAND),
-        ("http", T_HTTP),
-        ("http_input", T_HTTP_INPUT),
-        ("inspec_yml", T_INSPEC_YML),
-    ] {
-        reg.register_template_string(name, text)
-            .map_err(|e| e.to_string())?;
+    for (name, template) in compiled::templates()? {
+        reg.register_template(name, template);
     }
     Ok(reg)
 }
