@@ -8,6 +8,7 @@
 
 mod loader;
 pub mod paths;
+mod stdlib;
 
 pub use loader::{FsLoader, Loader, MemLoader};
 
@@ -16,18 +17,6 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{Block, File, Ident, Item, Value, ValueKind};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-
-/// The stdlib, embedded in the binary; shown in diagnostics as `<stdlib/...>`.
-const STDLIB: &[(&str, &str)] = &[
-    (
-        "<stdlib/images.paas>",
-        include_str!("../../stdlib/images.paas"),
-    ),
-    (
-        "<stdlib/controls.paas>",
-        include_str!("../../stdlib/controls.paas"),
-    ),
-];
 
 /// A `base` or `controls` definition.
 #[derive(Debug, Clone)]
@@ -115,10 +104,9 @@ pub fn load(
     };
     // Stdlib first so user definitions that clash point at both places.
     let mut stdlib_files = Vec::new();
-    for (name, text) in STDLIB {
-        let id = st.sources.add((*name).to_string(), (*text).to_string());
-        let file = crate::syntax::parse(text, id, diags);
-        stdlib_files.push((id, file));
+    for file in &stdlib::STDLIB {
+        let id = st.sources.add(file.name.to_string(), file.text.to_string());
+        stdlib_files.push((id, (file.tree)(id)));
     }
     for (id, file) in &stdlib_files {
         collect(&mut prog, *id, file, true, root_id, diags);
