@@ -40,8 +40,9 @@ use std::sync::OnceLock;
 mod compiled;
 mod precompile;
 
-/// The templates' sources, by the name the emitter renders each with.
-#[cfg(test)]
+/// The templates' sources, by the name the emitter renders each with. Only
+/// the compile-time fingerprint and the tests read them: the binary holds
+/// the compiled templates, not their text.
 const TEMPLATES: [(&str, &str); 9] = [
     ("control", include_str!("templates/inspec/control.rb.hbs")),
     ("port", include_str!("templates/inspec/port.rb.hbs")),
@@ -59,6 +60,22 @@ const TEMPLATES: [(&str, &str); 9] = [
         include_str!("templates/inspec/inspec.yml.hbs"),
     ),
 ];
+
+/// The fingerprint of every template's name and text, in order.
+const fn fingerprint(mut templates: &[(&str, &str)]) -> u64 {
+    let mut f = crate::hash::Fingerprint::new();
+    while let [(name, text), rest @ ..] = templates {
+        f = f.add(name).add(text);
+        templates = rest;
+    }
+    f.value()
+}
+
+const _: () = assert!(
+    option_env!("PAASC_REGEN").is_some() || fingerprint(&TEMPLATES) == compiled::FINGERPRINT,
+    "src/emit/inspec/compiled.rs is stale (a template changed): \
+     run `PAASC_REGEN=1 cargo test --lib precompile`, then `cargo test`"
+);
 
 /// Longest sanitised target kept in a control id (long commands would
 /// otherwise make unwieldy ids).
@@ -168,13 +185,19 @@ fn registry() -> Result<&'static Handlebars<'static>, String> {
         .map_err(Clone::clone)
 }
 
-fn compile_templates() -> Result<Handlebars<'static>, String> {
+/// A registry with every setting and helper, and no template yet.
+fn configured() -> Handlebars<'static> {
     let mut reg = Handlebars::new();
     reg.set_strict_mode(true);
     // Ruby and YAML are not HTML: quoting is done by the helpers alone.
     reg.register_escape_fn(handlebars::no_escape);
     reg.register_helper("ruby_str", Box::new(ruby_str_helper));
     reg.register_helper("yaml_str", Box::new(yaml_str_helper));
+    reg
+}
+
+fn compile_templates() -> Result<Handlebars<'static>, String> {
+    let mut reg = configured();
     for (name, template) in compiled::templates()? {
         reg.register_template(name, template);
     }

@@ -1,9 +1,12 @@
 //! The InSpec templates, compiled ahead of time: generated from
-//! `src/emit/templates/inspec/*.hbs` by `UPDATE_TEMPLATES=1 cargo test --lib
+//! `src/emit/templates/inspec/*.hbs` by `PAASC_REGEN=1 cargo test --lib
 //! precompile`. Do not edit; see `precompile.rs`.
 
 use super::precompile::*;
 use handlebars::template::Template;
+
+/// The fingerprint of the templates this was generated from.
+pub(super) const FINGERPRINT: u64 = 0xd55fe5bcad7f3754;
 
 /// Every template, by the name the emitter renders it with.
 pub(super) fn templates() -> Result<Vec<(&'static str, Template)>, String> {

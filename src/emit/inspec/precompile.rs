@@ -7,19 +7,26 @@
 //!
 //! Why: handlebars-rust parses a template with its pest grammar at about
 //! 1,300 instructions a byte; compiling these 1.7 KB at every process start
-//! cost more than all the rendering (docs/performance.md). The `.hbs` files
-//! stay the source: `compiled.rs` is generated from them by the test below
-//! (`UPDATE_TEMPLATES=1 cargo test --lib precompile` rewrites it).
+//! cost more than all the rendering (docs/performance.md).
 //!
-//! Invariants, held by the tests:
-//! - `compiled.rs` is exactly what the generator makes of the `.hbs` files
-//!   today, so an edited template fails `cargo test` until it is regenerated.
-//! - Every template built here equals, field for field, what
-//!   `Template::compile_with_name` makes of its text, except the line and
-//!   column table handlebars keeps for its error messages (it cannot be
-//!   built outside the crate). The templates only fail to render on a bug
-//!   here, which the snapshots catch; such an error then names the template
-//!   but not its line.
+//! Invariants:
+//! - The `.hbs` files stay the source. `compiled.rs` records their
+//!   fingerprint, and a build whose templates differ from it fails to
+//!   compile (`inspec.rs`). `PAASC_REGEN=1 cargo test --lib precompile`
+//!   lets it compile and rewrites the file; a plain `cargo test` then
+//!   checks the result and the snapshots show any change in output.
+//! - `compiled.rs` is exactly what the generator below makes of the
+//!   templates today. Besides a template edit, a new handlebars version can
+//!   also make it stale (test).
+//! - Every template built here equals, field for field, what the
+//!   configured registry's `register_template_string` makes of its text.
+//!   The one exception is the table of lines and columns that handlebars
+//!   keeps for its error messages, which cannot be built outside the crate
+//!   (test). A template fails to render only on a bug here, which the
+//!   snapshots catch; such an error names the template but not its line.
+//! - If `compiled.rs` stops compiling (handlebars changed its types), replace
+//!   the body of `templates()` with `Ok(Vec::new())` and keep `FINGERPRINT`,
+//!   then regenerate.
 
 use handlebars::template::{
     ExpressionSpecBuilder, HelperTemplate, Parameter, Template, TemplateElement,
@@ -153,7 +160,7 @@ mod tests {
         clippy::panic,
         clippy::indexing_slicing
     )]
-    use super::super::{compiled, TEMPLATES};
+    use super::super::{compiled, configured, fingerprint, TEMPLATES};
     use handlebars::template::{Parameter, Template, TemplateElement};
     use handlebars::Path;
     use std::fmt::Write as _;
@@ -175,9 +182,18 @@ mod tests {
         t
     }
 
+    /// What the emitter's registry makes of `text`, as it would at run time.
     fn compile(name: &str, text: &str) -> Template {
-        Template::compile_with_name(text, name.to_string())
-            .unwrap_or_else(|e| panic!("templates/inspec/{name}: {e}"))
+        let mut reg = configured();
+        reg.register_template_string(name, text)
+            .unwrap_or_else(|e| panic!("templates/inspec/{name}: {e}"));
+        reg.get_template(name).cloned().unwrap()
+    }
+
+    /// Regenerating: this test binary was built from the old `compiled.rs`,
+    /// so only the next, plain `cargo test` can check the new one.
+    fn regenerating() -> bool {
+        option_env!("PAASC_REGEN").is_some()
     }
 
     fn param(p: &Parameter) -> String {
@@ -269,18 +285,20 @@ mod tests {
     }
 
     fn generate() -> String {
-        let mut out = String::from(
+        let mut out = format!(
             "//! The InSpec templates, compiled ahead of time: generated from\n\
-             //! `src/emit/templates/inspec/*.hbs` by `UPDATE_TEMPLATES=1 cargo test --lib\n\
+             //! `src/emit/templates/inspec/*.hbs` by `PAASC_REGEN=1 cargo test --lib\n\
              //! precompile`. Do not edit; see `precompile.rs`.\n\n\
              use super::precompile::*;\n\
              use handlebars::template::Template;\n\n\
+             /// The fingerprint of the templates this was generated from.\n\
+             pub(super) const FINGERPRINT: u64 = {:#018x};\n\n\
              /// Every template, by the name the emitter renders it with.\n\
-             pub(super) fn templates() -> Result<Vec<(&'static str, Template)>, String> {\n    Ok(vec![\n",
+             pub(super) fn templates() -> Result<Vec<(&'static str, Template)>, String> {{\n    Ok(vec![\n",
+            fingerprint(&TEMPLATES)
         );
         for (name, text) in TEMPLATES {
-            out.push_str("        (");
-            out.push_str(&format!("{name:?}, "));
+            out.push_str(&format!("        ({name:?}, "));
             template(&mut out, &compile(name, text), 2);
             out.push_str("),\n");
         }
@@ -294,12 +312,13 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GENERATED);
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         if have != want {
-            if std::env::var_os("UPDATE_TEMPLATES").is_some() {
+            if regenerating() {
                 std::fs::write(&path, &want).unwrap();
             } else {
                 panic!(
-                    "{GENERATED} is stale: a template under src/emit/templates/inspec changed; \
-                     run `UPDATE_TEMPLATES=1 cargo test --lib precompile` and commit the result"
+                    "{GENERATED} is stale (a template under src/emit/templates/inspec, or \
+                     handlebars, changed): run `PAASC_REGEN=1 cargo test --lib precompile`, then \
+                     `cargo test`, and commit the templates and {GENERATED} together"
                 );
             }
         }
@@ -307,6 +326,9 @@ mod tests {
 
     #[test]
     fn precompiled_templates_are_what_handlebars_compiles() {
+        if regenerating() {
+            return;
+        }
         let built = compiled::templates().unwrap();
         assert_eq!(built.len(), TEMPLATES.len());
         for ((name, template), (want_name, text)) in built.into_iter().zip(TEMPLATES) {

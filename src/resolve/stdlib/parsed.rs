@@ -1,11 +1,14 @@
 //! The stdlib's syntax trees: generated from `stdlib/*.paas` by
-//! `UPDATE_STDLIB=1 cargo test --lib stdlib`. Do not edit; see `stdlib.rs`.
+//! `PAASC_REGEN=1 cargo test --lib stdlib`. Do not edit; see `stdlib.rs`.
 
 #![allow(unused_imports)]
 
 use super::{ident, sp, text};
 use crate::source::FileId;
 use crate::syntax::ast::{Attr, Block, CheckLine, File, Item, StrPart, Value, ValueKind};
+
+/// The fingerprint of the stdlib this was generated from.
+pub(super) const FINGERPRINT: u64 = 0x233f3746c09a95f8;
 
 /// `stdlib/images.paas`.
 pub(super) fn images(f: FileId) -> File {
