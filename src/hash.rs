@@ -33,6 +33,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Fingerprint(u64);
 
+/// Whether this build was made to regenerate the generated files
+/// (`PAASC_REGEN` set when it was compiled). Such a build compiles despite
+/// a stale fingerprint, and its tests rewrite the files instead of
+/// comparing them: the binary still holds the old code, so only the next,
+/// plain `cargo test` can check the new.
+pub const REGENERATING: bool = option_env!("PAASC_REGEN").is_some();
+
 impl Fingerprint {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
 

@@ -23,7 +23,7 @@
 #[rustfmt::skip]
 mod parsed;
 
-use crate::hash::Fingerprint;
+use crate::hash::{Fingerprint, REGENERATING};
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{File, Ident, StrPart, Value, ValueKind};
 
@@ -59,7 +59,7 @@ const fn fingerprint(mut files: &[StdFile]) -> u64 {
 }
 
 const _: () = assert!(
-    option_env!("PAASC_REGEN").is_some() || fingerprint(&STDLIB) == parsed::FINGERPRINT,
+    REGENERATING || fingerprint(&STDLIB) == parsed::FINGERPRINT,
     "src/resolve/stdlib/parsed.rs is stale (a stdlib file changed): \
      run `PAASC_REGEN=1 cargo test --lib stdlib`, then `cargo test`"
 );
@@ -295,7 +295,7 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GENERATED);
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         if have != want {
-            if regenerating() {
+            if crate::hash::REGENERATING {
                 std::fs::write(&path, &want).unwrap();
             } else {
                 panic!(
@@ -307,15 +307,9 @@ mod tests {
         }
     }
 
-    /// Regenerating: this test binary was built from the old `parsed.rs`, so
-    /// only the next, plain `cargo test` can check the new one.
-    fn regenerating() -> bool {
-        option_env!("PAASC_REGEN").is_some()
-    }
-
     #[test]
     fn generated_trees_are_what_the_parser_makes() {
-        if regenerating() {
+        if crate::hash::REGENERATING {
             return;
         }
         for file in &STDLIB {

@@ -190,12 +190,6 @@ mod tests {
         reg.get_template(name).cloned().unwrap()
     }
 
-    /// Regenerating: this test binary was built from the old `compiled.rs`,
-    /// so only the next, plain `cargo test` can check the new one.
-    fn regenerating() -> bool {
-        option_env!("PAASC_REGEN").is_some()
-    }
-
     fn param(p: &Parameter) -> String {
         match p {
             Parameter::Name(n) => format!("name({n:?})"),
@@ -312,7 +306,7 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GENERATED);
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         if have != want {
-            if regenerating() {
+            if crate::hash::REGENERATING {
                 std::fs::write(&path, &want).unwrap();
             } else {
                 panic!(
@@ -326,7 +320,7 @@ mod tests {
 
     #[test]
     fn precompiled_templates_are_what_handlebars_compiles() {
-        if regenerating() {
+        if crate::hash::REGENERATING {
             return;
         }
         let built = compiled::templates().unwrap();
